@@ -1,0 +1,35 @@
+/**
+ * Produces a copy of the configuration that is safe to print, log or serve: keys marked secret
+ * become "<redacted>", and URLs marked `url` keep everything but their password.
+ */
+import { configKeys } from './config-keys.js';
+import type { FrozenConfig } from './schema.js';
+
+export const REDACTED = '<redacted>';
+
+/** Hide the password (and any token-like query values) in a URL, keep the rest readable. */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = REDACTED;
+    for (const name of [...url.searchParams.keys()]) {
+      if (/pass|secret|token|key/i.test(name)) url.searchParams.set(name, REDACTED);
+    }
+    return url.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+  } catch {
+    return REDACTED;
+  }
+}
+
+export function redactConfig(config: FrozenConfig): Record<string, unknown> {
+  const copy = structuredClone(config) as Record<string, unknown>;
+  for (const key of configKeys()) {
+    if (!key.meta.secret) continue;
+    let node: Record<string, unknown> | undefined = copy;
+    for (const part of key.path.slice(0, -1)) node = node?.[part] as Record<string, unknown> | undefined;
+    const leaf = key.path[key.path.length - 1]!;
+    const value = node?.[leaf];
+    if (node && typeof value === 'string') node[leaf] = key.meta.secret === 'url' ? redactUrl(value) : REDACTED;
+  }
+  return copy;
+}

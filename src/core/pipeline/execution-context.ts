@@ -1,0 +1,37 @@
+/** What a handler receives besides its arguments: who is calling, and how to talk back. */
+import type { Principal } from '../identity/principal.js';
+import type { JsonObject } from '../catalog/mcp-shapes.js';
+import type { InputRound } from './input-requests.js';
+
+export type SurfaceName = 'mcp' | 'mcp-legacy' | 'mcp-sse' | 'stdio' | 'rest' | 'cli' | 'ui' | 'internal';
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+export interface ProgressUpdate {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/** Who is on the other end of the surface, when the surface knows. */
+export interface ClientInfo {
+  readonly name?: string;
+  readonly version?: string;
+  /** MCP client capabilities (sampling, elicitation, roots, …); `{}` when the surface cannot ask. */
+  readonly capabilities: JsonObject;
+}
+
+export interface ExecutionContext {
+  readonly principal: Principal;
+  readonly surface: SurfaceName;
+  readonly requestId: string;
+  readonly client: ClientInfo;
+  /** Aborted on client cancellation, on timeout, or on shutdown. Pass it to any I/O. */
+  readonly signal: AbortSignal;
+  /** Report progress; a no-op when the caller did not ask for progress. */
+  progress(update: ProgressUpdate): void;
+  /** Send a log message to the caller (MCP logging); a no-op where the caller does not listen. */
+  log(level: LogLevel, data: unknown, logger?: string): void;
+  /** Answers to earlier `needsInput` rounds. */
+  readonly input: InputRound;
+}

@@ -1,0 +1,24 @@
+/**
+ * Provider contract: a capability source (blobs, files, database, prompts, …) that contributes
+ * catalog entries. Each provider folder exports a factory `createXProvider(config)` taking a frozen
+ * configuration; the composition root starts them with what they may use. A provider never imports
+ * another provider or a surface.
+ */
+import type { Catalog } from '../core/catalog/catalog.js';
+import type { FrozenConfig } from '../config/schema.js';
+import type { Logger } from '../logging/logger.js';
+
+export interface ProviderContext {
+  readonly catalog: Catalog;
+  readonly config: FrozenConfig;
+  readonly logger: Logger;
+}
+
+export interface Provider {
+  /** Unique, used as the `source` of the entries it adds. */
+  readonly name: string;
+  /** Register entries (and start any background work). */
+  start(context: ProviderContext): Promise<void> | void;
+  /** Stop background work; entries are removed by the caller. */
+  stop?(): Promise<void> | void;
+}

@@ -1,0 +1,139 @@
+/**
+ * The part of the composition every entry point shares (HTTP server, stdio, admin CLI): the data
+ * directory and store, the catalog, the one pipeline, and the providers that fill the catalog.
+ */
+import type { Migration } from 'kysely';
+import { auditingAuthenticator, identityAuditHook } from './auth/audit/audit-events.js';
+import { createDbAuditSink, type DbAuditSink } from './auth/audit/db-audit-sink.js';
+import { createTokenBucketLimiter } from './auth/rate-limit/token-bucket-limiter.js';
+import type { FrozenConfig } from './config/schema.js';
+import { createCatalog, type Catalog } from './core/catalog/catalog.js';
+import type { Authenticator } from './core/identity/authenticator.js';
+import { nullCallMetrics, type CallMetrics } from './core/pipeline/audit-sink.js';
+import { createPipeline, type Pipeline } from './core/pipeline/pipeline.js';
+import { unlimitedRateLimiter } from './core/pipeline/rate-limiter.js';
+import type { Logger } from './logging/logger.js';
+import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
+import type { Provider } from './providers/provider.js';
+import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
+import { databaseOptionsFrom, openDatabase, type Database } from './store/database.js';
+import { migrateToLatest, type MigrationReport } from './store/migrate.js';
+import { createIdentityRepository } from './store/repositories/identity.repository.js';
+import { createAuditRepository } from './store/repositories/audit.repository.js';
+import { createIdentityService, type IdentityService } from './auth/identity-service.js';
+
+export interface Store {
+  readonly dataDir: DataDirectory;
+  readonly secretKey: Buffer;
+  readonly database: Database;
+  readonly migrations: MigrationReport;
+}
+
+/** Prepare, migrate and open everything the server and the admin CLI share. */
+export async function openStore(
+  config: FrozenConfig,
+  options: { migrations?: Readonly<Record<string, Migration>> | undefined; dataDir?: DataDirectory | undefined } = {},
+): Promise<Store> {
+  // The server prepares the directory first (it locks it); don't do it twice.
+  const dataDir = options.dataDir ?? prepareDataDirectory(config.dataDir);
+  const secretKey = loadSecretKey(dataDir, config.secretKey);
+  const database = await openDatabase(databaseOptionsFrom(config));
+  try {
+    const report = await migrateToLatest(database, options.migrations);
+    return { dataDir, secretKey, database, migrations: report };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+/** Providers enabled by configuration. */
+export function configuredProviders(config: FrozenConfig): Provider[] {
+  const providers: Provider[] = [];
+  if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
+  return providers;
+}
+
+export interface RuntimeOptions {
+  logger: Logger;
+  /** Built once the identity service exists (it is usually what authenticates). */
+  authenticator: Authenticator | ((identity: IdentityService, store: Store) => Authenticator);
+  metrics?: CallMetrics;
+  /** Extra providers to start (tests, embedding). */
+  providers?: readonly Provider[];
+  migrations?: Readonly<Record<string, Migration>>;
+  /** An already prepared data directory (the server's, which it has locked). */
+  dataDir?: DataDirectory;
+}
+
+export interface Runtime {
+  readonly store: Store;
+  readonly identity: IdentityService;
+  readonly catalog: Catalog;
+  readonly pipeline: Pipeline;
+  /** The audit trail: record auth and admin events here (auth/audit/audit-events.ts builds them). */
+  readonly audit: DbAuditSink;
+  /** Stop providers, write the audit trail, close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: FrozenConfig, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const store = await openStore(config, { migrations: options.migrations, dataDir: options.dataDir });
+  if (store.migrations.applied.length) logger.info({ applied: store.migrations.applied }, 'database migrated');
+  const audit = createDbAuditSink({
+    repository: createAuditRepository(store.database.db, store.database.sqlite),
+    logger,
+    flushIntervalMs: config.audit.flushIntervalMs,
+    maxArgumentBytes: config.audit.maxArgumentBytes,
+    retentionDays: config.audit.retentionDays,
+  });
+  const identity = createIdentityService(createIdentityRepository(store.database.db), store.secretKey, { onAudit: identityAuditHook(audit) });
+  let authenticator: Authenticator;
+  try {
+    await identity.ensureBuiltinRoles();
+    authenticator = typeof options.authenticator === 'function' ? options.authenticator(identity, store) : options.authenticator;
+  } catch (err) {
+    // E.g. an authenticator refusing its configuration: nothing may stay open.
+    await audit.close();
+    await store.database.close();
+    throw err;
+  }
+  const catalog = createCatalog();
+  const pipeline = createPipeline({
+    catalog,
+    authenticator: auditingAuthenticator(authenticator, audit),
+    // The local principal (stdio, --no-auth) is never limited.
+    rateLimiter: config.rateLimits.enabled ? createTokenBucketLimiter(config.rateLimits) : unlimitedRateLimiter,
+    audit,
+    metrics: options.metrics ?? nullCallMetrics,
+    defaultTimeoutMs: config.mcp.callTimeoutMs,
+    onInternalError: (err, where) => logger.error({ err, ...where }, 'internal error in a catalog entry'),
+  });
+  const started: Provider[] = [];
+  let closing: Promise<void> | undefined;
+  // API key `last_used_at` is written in batches, not on every request.
+  const flusher = setInterval(() => identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage')), 30_000);
+  flusher.unref();
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(flusher);
+      await identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage'));
+      for (const provider of started.reverse()) {
+        await Promise.resolve(provider.stop?.()).catch((err: unknown) => logger.warn({ err, provider: provider.name }, 'provider failed to stop'));
+      }
+      // Everything recorded until now reaches the database before it closes.
+      await audit.close();
+      await store.database.close();
+    })());
+  try {
+    for (const provider of [...configuredProviders(config), ...(options.providers ?? [])]) {
+      await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }) });
+      started.push(provider);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { store, identity, catalog, pipeline, audit, close };
+}

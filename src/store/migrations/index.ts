@@ -1,0 +1,18 @@
+/**
+ * Every migration, in order. Names sort lexically; never rename or edit one that has shipped —
+ * add a new one. Each must be idempotent (IF NOT EXISTS and friends) so a half-recorded run heals.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-settings.js';
+import * as m0002 from './0002-mcp-events.js';
+import * as m0003 from './0003-identity.js';
+import * as m0004 from './0004-audit.js';
+import * as m0005 from './0005-oauth.js';
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-settings': m0001,
+  '0002-mcp-events': m0002,
+  '0003-identity': m0003,
+  '0004-audit': m0004,
+  '0005-oauth': m0005,
+};

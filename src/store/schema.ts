@@ -1,0 +1,130 @@
+/**
+ * Row types of every table, as Kysely sees them. Timestamps are ISO-8601 UTC strings in both
+ * dialects so one query works everywhere and values sort as text.
+ */
+
+export interface SettingsTable {
+  key: string;
+  /** JSON-encoded value. */
+  value: string;
+  updated_at: string;
+}
+
+
+export interface McpEventsTable {
+  /** `<session>.<stream>.<seq>` — opaque to clients, unique across sessions. */
+  id: string;
+  session_id: string;
+  stream_id: string;
+  seq: number;
+  /** The JSON-RPC message as JSON. */
+  message: string;
+  created_at: string;
+}
+
+/** Booleans are 0/1 integers in both dialects. */
+export type Flag = 0 | 1;
+
+export interface RolesTable {
+  name: string;
+  description: string;
+  /** JSON array of permission patterns. */
+  permissions: string;
+  builtin: Flag;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  email: string | null;
+  full_name: string | null;
+  password_hash: string | null;
+  role: string;
+  is_active: Flag;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  user_id: string | null;
+  role: string;
+  /** JSON array of permission patterns narrowing the role, or null. */
+  scopes: string | null;
+  secret_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  family_id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk_encrypted: string;
+  created_at: string;
+  retired_at: string | null;
+}
+
+export interface AuditEventsTable {
+  /** `<ms base36>-<seq base36>-<random>`: sorts by time. */
+  id: string;
+  at: string;
+  principal_id: string;
+  principal_name: string;
+  surface: string;
+  action: string;
+  target: string;
+  outcome: string;
+  duration_ms: number;
+  request_id: string;
+  session_id: string | null;
+  /** `name/version` of the client program. */
+  client: string | null;
+  error_code: string | null;
+  /** Redacted, truncated JSON. */
+  details: string | null;
+}
+
+/** oidc-provider's adapter storage: one row per (model, id). */
+export interface OAuthRecordsTable {
+  model: string;
+  id: string;
+  /** The model's payload as JSON. */
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: string | null;
+  consumed_at: string | null;
+}
+
+export interface DatabaseSchema {
+  settings: SettingsTable;
+  mcp_events: McpEventsTable;
+  roles: RolesTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  audit_events: AuditEventsTable;
+  oauth_records: OAuthRecordsTable;
+}
+
+export type DialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,36 @@
+/** Mounts every REST route module under /api/v1. */
+import type { FastifyInstance } from 'fastify';
+import type { AuditSink } from '../../core/pipeline/audit-sink.js';
+import type { Pipeline } from '../../core/pipeline/pipeline.js';
+import { registerIdentityRoutes, type IdentityApiDeps } from './routes/identity.routes.js';
+import { registerJwksRoute } from './routes/jwks.routes.js';
+import { auditRoutes, type AuditReader } from './routes/audit.routes.js';
+import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
+import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
+import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
+
+export interface RestApiDeps extends SystemRouteDeps {
+  pipeline: Pipeline;
+  /** Scheme of the resource URIs Portico serves (config `mcp.uriScheme`); default `portico`. */
+  uriScheme?: string;
+  /** Sessions, users, keys and roles (and the JWKS); not mounted without it (embedding, tests). */
+  identityApi?: IdentityApiDeps;
+  /** The audit trail: GET /audit reads it, closing a session records to it. */
+  audit?: AuditReader & AuditSink;
+  /** Live legacy MCP sessions: GET/DELETE /sessions. */
+  sessions?: SessionDirectory;
+}
+
+export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): Promise<void> {
+  await app.register(
+    async (api) => {
+      registerSystemRoutes(api, deps);
+      await api.register(mcpCatalogRoutes, { pipeline: deps.pipeline, uriScheme: deps.uriScheme ?? 'portico' });
+      if (deps.identityApi) await registerIdentityRoutes(api, deps.pipeline, deps.identityApi);
+      if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
+      if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
+    },
+    { prefix: '/api/v1' },
+  );
+  if (deps.identityApi) registerJwksRoute(app, deps.identityApi.session.signingKeys);
+}
