@@ -16,18 +16,14 @@ import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
 import type { Provider } from './providers/provider.js';
 import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
-import { databaseOptionsFrom, openDatabase, type Database } from './store/database.js';
-import { migrateToLatest, type MigrationReport } from './store/migrate.js';
+import { databaseOptionsFrom, openDatabase } from './store/database.js';
+import { migrateToLatest } from './store/migrate.js';
+import type { Store } from './store/store.js';
 import { createIdentityRepository } from './store/repositories/identity.repository.js';
 import { createAuditRepository } from './store/repositories/audit.repository.js';
 import { createIdentityService, type IdentityService } from './auth/identity-service.js';
 
-export interface Store {
-  readonly dataDir: DataDirectory;
-  readonly secretKey: Buffer;
-  readonly database: Database;
-  readonly migrations: MigrationReport;
-}
+export type { Store } from './store/store.js';
 
 /** Prepare, migrate and open everything the server and the admin CLI share. */
 export async function openStore(
@@ -47,9 +43,15 @@ export async function openStore(
   }
 }
 
-/** Providers enabled by configuration. */
+/**
+ * Providers enabled by configuration. The built-in ones (`providers.builtin`, `--no-providers` turns
+ * them off) come first; each reads its own configuration section and may be off by itself.
+ */
 export function configuredProviders(config: FrozenConfig): Provider[] {
   const providers: Provider[] = [];
+  if (config.providers.builtin) {
+    // Built-in providers are added here, one line each.
+  }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
   return providers;
 }
@@ -128,7 +130,7 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     })());
   try {
     for (const provider of [...configuredProviders(config), ...(options.providers ?? [])]) {
-      await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }) });
+      await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }), store, identity, pipeline });
       started.push(provider);
     }
   } catch (err) {

@@ -127,6 +127,14 @@ export const configSchema = z.strictObject({
       maxArgumentBytes: z.number().int().min(0).default(2048).meta(meta({ description: 'Audited arguments are redacted and truncated to this size.' })),
     })
     .prefault({}),
+  providers: z
+    .strictObject({
+      builtin: z
+        .boolean()
+        .default(true)
+        .meta(meta({ description: 'Start the built-in providers (blobs, files, database, site, prompts, web, code). Off: only what the gateway and fixtures add.', flag: '--no-providers' })),
+    })
+    .prefault({}),
   mcp: z
     .strictObject({
       conformanceFixture: z

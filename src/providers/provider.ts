@@ -7,11 +7,20 @@
 import type { Catalog } from '../core/catalog/catalog.js';
 import type { FrozenConfig } from '../config/schema.js';
 import type { Logger } from '../logging/logger.js';
+import type { IdentityService } from '../auth/identity-service.js';
+import type { Pipeline } from '../core/pipeline/pipeline.js';
+import type { Store } from '../store/store.js';
 
 export interface ProviderContext {
   readonly catalog: Catalog;
   readonly config: FrozenConfig;
   readonly logger: Logger;
+  /** The database, the data directory and the key for secrets at rest. */
+  readonly store: Store;
+  /** Users, roles and keys: the same service the REST user endpoints use. */
+  readonly identity: IdentityService;
+  /** The one call pipeline (for work that calls other entries, e.g. background jobs). */
+  readonly pipeline: Pipeline;
 }
 
 export interface Provider {

@@ -22,7 +22,7 @@ function stdioTarget(era: Era): ClientSuiteTarget {
       const { client, answered } = answeringClient(era, `portico-e2e-stdio-${era}`);
       const transport = new StdioClientTransport({
         command: process.execPath,
-        args: [PORTICO_BIN, 'stdio', '--conformance-fixture', '--data', data],
+        args: [PORTICO_BIN, 'stdio', '--conformance-fixture', '--no-providers', '--data', data],
         env: { ...getDefaultEnvironment(), LOG_LEVEL: 'info' },
         stderr: 'pipe',
       });

@@ -11,7 +11,7 @@ describe('portico stdio --as', () => {
     const added = await runPortico(['users', 'add', 'viewer', '--role', 'readonly', '--data', data]);
     expect(added.code).toBe(0);
     const client = new Client({ name: 'as-test', version: '1' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [PORTICO_BIN, 'stdio', '--conformance-fixture', '--as', 'viewer', '--data', data], stderr: 'pipe' }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [PORTICO_BIN, 'stdio', '--conformance-fixture', '--no-providers', '--as', 'viewer', '--data', data], stderr: 'pipe' }));
     try {
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names).toContain('echo');

@@ -16,7 +16,7 @@ export interface RunResult {
 /** Run a command to completion. */
 export function runPortico(args: string[], env: Record<string, string> = {}, input?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PORTICO_BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [PORTICO_BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'info', PORTICO_PROVIDERS__BUILTIN: 'false', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,7 +38,7 @@ export interface ServingProcess {
 /** Start `portico serve` and wait until it logs that it listens. */
 export function servePortico(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<ServingProcess> {
   const child = spawn(process.execPath, [PORTICO_BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', PORTICO_PROVIDERS__BUILTIN: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

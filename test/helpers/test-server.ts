@@ -7,8 +7,9 @@ import { tempDir } from './temp-dir.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
+/** Built-in providers are off unless `env` turns them on, so each test sees only what it adds. */
 export async function startTestServer(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<RunningServer> {
-  const config = loadConfig({ env: { PORTICO_DATA_DIR: tempDir(), PORTICO_PORT: '0', ...env } });
+  const config = loadConfig({ env: { PORTICO_DATA_DIR: tempDir(), PORTICO_PORT: '0', PORTICO_PROVIDERS__BUILTIN: 'false', ...env } });
   const server = await startServer(config, { logger: silentLogger, ...options });
   afterAll(() => server.close());
   return server;

@@ -4,6 +4,7 @@ import { loadConfig } from '../../../src/config/load-config.js';
 import { createCatalog, type CatalogChange } from '../../../src/core/catalog/catalog.js';
 import { createConformanceProvider } from '../../../src/providers/conformance/conformance-provider.js';
 import { startFixture } from './fixture-harness.js';
+import { catalogOnlyContext } from '../../helpers/provider-context.js';
 
 /** Every name the conformance suite calls (digest §2 and §3.3), plus `echo` for benchmarks and the e2e helpers. */
 const EXPECTED_TOOLS = [
@@ -103,7 +104,7 @@ describe('conformance provider registration', () => {
     catalog.onChange((c) => changes.push(c));
     const provider = createConformanceProvider(config);
     expect(provider.name).toBe('conformance');
-    await provider.start({ catalog, config, logger: pino({ level: 'silent' }) });
+    await provider.start(catalogOnlyContext({ catalog, config, logger: pino({ level: 'silent' }) }));
     expect(changes).toHaveLength(1);
     expect([...changes[0]!.lists].sort()).toEqual(['prompts', 'resourceTemplates', 'resources', 'tools']);
     const total = catalog.tools().length + catalog.resources().length + catalog.templates().length + catalog.prompts().length;

@@ -13,6 +13,7 @@ import { createPipeline, type CallOptions, type CallScope, type Pipeline } from 
 import { unlimitedRateLimiter } from '../../../src/core/pipeline/rate-limiter.js';
 import { localAuthenticator, localPrincipal } from '../../../src/core/identity/local-principal.js';
 import { createConformanceProvider } from '../../../src/providers/conformance/conformance-provider.js';
+import { catalogOnlyContext } from '../../helpers/provider-context.js';
 
 /** What the conformance suite's client declares on both wires. */
 export const SUITE_CAPABILITIES: JsonObject = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
@@ -35,7 +36,7 @@ export async function startFixture(): Promise<Fixture> {
     metrics: nullCallMetrics,
     defaultTimeoutMs: 5000,
   });
-  await createConformanceProvider(config).start({ catalog, config, logger: pino({ level: 'silent' }) });
+  await createConformanceProvider(config).start(catalogOnlyContext({ catalog, config, logger: pino({ level: 'silent' }) }));
   const principal = localPrincipal('conformance-test');
   let requests = 0;
   const scope = (capabilities: JsonObject = SUITE_CAPABILITIES): CallScope => ({

@@ -19,6 +19,7 @@ import { registerRestApi } from '../../../src/surfaces/rest/rest-api.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { silentLogger } from '../../helpers/test-server.js';
 import { catalogFixture } from './catalog-fixture.js';
+import { catalogOnlyContext } from '../../helpers/provider-context.js';
 
 const reader: Principal = Object.freeze({
   id: 'user:reader',
@@ -40,7 +41,7 @@ const authenticator: Authenticator = {
 describe('REST mirror on the shared pipeline', async () => {
   const config = loadConfig({ env: { PORTICO_DATA_DIR: tempDir() } });
   const catalog = createCatalog();
-  await catalogFixture('acme').start({ catalog, config, logger: silentLogger });
+  await catalogFixture('acme').start(catalogOnlyContext({ catalog, config, logger: silentLogger }));
   const audit: AuditEvent[] = [];
   let limited = false;
   const pipeline = createPipeline({

@@ -10,6 +10,7 @@ interface ServeFlags extends CommonFlags {
   auth?: boolean;
   logFile?: string;
   conformanceFixture?: boolean;
+  providers?: boolean;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -19,6 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option('--no-auth', 'serve without credentials as a local all-powerful principal (loopback only)')
     .option('--log-file <file>', 'also write JSON logs to this file')
     .option('--conformance-fixture', 'serve the MCP conformance-suite fixtures (testing only)')
+    .option('--no-providers', 'start without the built-in providers (e.g. a pure gateway)')
     .action(async (flags: ServeFlags) => {
       const config = configFromFlags(flags, {
         'server.host': flags.host,
@@ -26,6 +28,7 @@ export function registerServeCommand(program: Command): void {
         'auth.disabled': flags.auth === false ? true : undefined,
         'log.file': flags.logFile,
         'mcp.conformanceFixture': flags.conformanceFixture,
+        'providers.builtin': flags.providers === false ? false : undefined,
       });
       const logger = createLogger(config);
       // A signal during start-up must still end in a clean shutdown, not the default kill.
