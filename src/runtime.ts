@@ -15,6 +15,7 @@ import { unlimitedRateLimiter } from './core/pipeline/rate-limiter.js';
 import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
 import type { Provider } from './providers/provider.js';
+import type { ProviderServices } from './providers/services.js';
 import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
 import { databaseOptionsFrom, openDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -75,6 +76,8 @@ export interface Runtime {
   readonly pipeline: Pipeline;
   /** The audit trail: record auth and admin events here (auth/audit/audit-events.ts builds them). */
   readonly audit: DbAuditSink;
+  /** What the started providers published (blob store, prompt library, …) for the surfaces. */
+  readonly services: ProviderServices;
   /** Stop providers, write the audit trail, close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,6 +116,7 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     onInternalError: (err, where) => logger.error({ err, ...where }, 'internal error in a catalog entry'),
   });
   const started: Provider[] = [];
+  const services: ProviderServices = {};
   let closing: Promise<void> | undefined;
   // API key `last_used_at` is written in batches, not on every request.
   const flusher = setInterval(() => identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage')), 30_000);
@@ -130,12 +134,12 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     })());
   try {
     for (const provider of [...configuredProviders(config), ...(options.providers ?? [])]) {
-      await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }), store, identity, pipeline });
+      await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }), store, identity, pipeline, services });
       started.push(provider);
     }
   } catch (err) {
     await close();
     throw err;
   }
-  return { store, identity, catalog, pipeline, audit, close };
+  return { store, identity, catalog, pipeline, audit, services, close };
 }

@@ -12,6 +12,7 @@ import type { Principal } from './core/identity/principal.js';
 import type { Authenticator } from './core/identity/authenticator.js';
 import { serveMcpOverStdio } from './surfaces/stdio/stdio-surface.js';
 import type { Provider } from './providers/provider.js';
+import type { ProviderServices } from './providers/services.js';
 import { createMcpEventRepository } from './store/repositories/mcp-event.repository.js';
 import { registerMcpHttp, type McpHttp } from './surfaces/mcp-http/mcp-http.js';
 import { createProtocolDeps } from './surfaces/mcp-server/protocol-deps.js';
@@ -47,6 +48,8 @@ export interface RunningServer {
   readonly catalog: Catalog;
   readonly pipeline: Pipeline;
   readonly identity: IdentityService;
+  /** What the providers published (blob store, prompt library, gateway, …). */
+  readonly services: ProviderServices;
   /** Stop accepting, drain in-flight requests within the grace period, close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -120,7 +123,16 @@ export async function startServer(config: FrozenConfig, options: StartOptions): 
     });
     // The MCP sessions registry exists only once /mcp is mounted, below; the REST view reads it then.
     const sessionsView = { list: () => mcpHttp?.sessions.list() ?? [], remove: (id: string) => mcpHttp?.sessions.remove(id) };
-    await registerRestApi(app, { dialect: store.database.dialect, startedAt, pipeline, audit: runtime.audit, sessions: sessionsView, identityApi: { identity, session, auth: config.auth, audit: runtime.audit } });
+    await registerRestApi(app, {
+      dialect: store.database.dialect,
+      startedAt,
+      pipeline,
+      audit: runtime.audit,
+      sessions: sessionsView,
+      identityApi: { identity, session, auth: config.auth, audit: runtime.audit },
+      services: runtime.services,
+      config,
+    });
     mcpHttp = registerMcpHttp(app, {
       config,
       logger,
@@ -159,6 +171,7 @@ export async function startServer(config: FrozenConfig, options: StartOptions): 
       catalog,
       pipeline,
       identity,
+      services: runtime.services,
       close() {
         closing ??= (async () => {
           accepting = false;

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger.js';
 import type { IdentityService } from '../auth/identity-service.js';
 import type { Pipeline } from '../core/pipeline/pipeline.js';
 import type { Store } from '../store/store.js';
+import type { ProviderServices } from './services.js';
 
 export interface ProviderContext {
   readonly catalog: Catalog;
@@ -21,6 +22,8 @@ export interface ProviderContext {
   readonly identity: IdentityService;
   /** The one call pipeline (for work that calls other entries, e.g. background jobs). */
   readonly pipeline: Pipeline;
+  /** Publish this provider's service here; read the services of providers started earlier. */
+  readonly services: ProviderServices;
 }
 
 export interface Provider {

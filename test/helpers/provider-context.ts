@@ -12,5 +12,6 @@ export function catalogOnlyContext(parts: Pick<ProviderContext, 'catalog' | 'con
     store: { get: absent('store') },
     identity: { get: absent('identity service') },
     pipeline: { get: absent('pipeline') },
+    services: { value: {} },
   });
 }

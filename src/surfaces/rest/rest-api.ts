@@ -2,6 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditSink } from '../../core/pipeline/audit-sink.js';
 import type { Pipeline } from '../../core/pipeline/pipeline.js';
+import type { FrozenConfig } from '../../config/schema.js';
+import type { ProviderServices } from '../../providers/services.js';
 import { registerIdentityRoutes, type IdentityApiDeps } from './routes/identity.routes.js';
 import { registerJwksRoute } from './routes/jwks.routes.js';
 import { auditRoutes, type AuditReader } from './routes/audit.routes.js';
@@ -19,6 +21,9 @@ export interface RestApiDeps extends SystemRouteDeps {
   audit?: AuditReader & AuditSink;
   /** Live legacy MCP sessions: GET/DELETE /sessions. */
   sessions?: SessionDirectory;
+  /** Services the providers published; each area's routes are mounted when its service is there. */
+  services?: ProviderServices;
+  config?: FrozenConfig;
 }
 
 export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): Promise<void> {
@@ -29,6 +34,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.identityApi) await registerIdentityRoutes(api, deps.pipeline, deps.identityApi);
       if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
       if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
+      // Provider areas: one line each, mounted when the provider published its service.
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,9 @@
+/**
+ * Services that providers publish while they start, for the surfaces (REST routes, CLI) and for
+ * other providers to use without importing each other. A provider sets its field in `start`; a
+ * surface mounts its routes only when the service is there. One optional field per service.
+ */
+export interface ProviderServices {
+  // Each provider adds its line here, e.g. `blobs?: BlobService;`.
+  [name: string]: unknown;
+}
