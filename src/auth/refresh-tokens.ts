@@ -55,6 +55,21 @@ export function createRefreshTokens(repo: RefreshTokenRepository, secretKey: Buf
 
   const find = (token: string) => (token.startsWith(REFRESH_TOKEN_PREFIX) && token.length < 200 ? repo.byHash(hasher.hash(token)) : Promise.resolve(undefined));
 
+  const newToken = (userId: string, familyId: string, at: number) => {
+    const token = `${REFRESH_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row = {
+      id: randomUUID(),
+      family_id: familyId,
+      user_id: userId,
+      token_hash: hasher.hash(token),
+      created_at: iso(at),
+      expires_at: iso(at + options.ttlSeconds * 1000),
+      used_at: null,
+      revoked_at: null,
+    };
+    return { row, issued: { token, familyId, userId, expiresIn: options.ttlSeconds } };
+  };
+
   const service: RefreshTokens = {
     async issue(userId, familyId = randomUUID()) {
       const at = now();
@@ -62,18 +77,9 @@ export function createRefreshTokens(repo: RefreshTokenRepository, secretKey: Buf
         prunedAt = at;
         await repo.pruneExpired(iso(at));
       }
-      const token = `${REFRESH_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-      await repo.insert({
-        id: randomUUID(),
-        family_id: familyId,
-        user_id: userId,
-        token_hash: hasher.hash(token),
-        created_at: iso(at),
-        expires_at: iso(at + options.ttlSeconds * 1000),
-        used_at: null,
-        revoked_at: null,
-      });
-      return { token, familyId, userId, expiresIn: options.ttlSeconds };
+      const next = newToken(userId, familyId, at);
+      await repo.insert(next.row);
+      return next.issued;
     },
 
     async rotate(token) {
@@ -81,12 +87,15 @@ export function createRefreshTokens(repo: RefreshTokenRepository, secretKey: Buf
       if (!row) throw refused();
       if (row.revoked_at) throw refused('The refresh token has been revoked.');
       if (Date.parse(row.expires_at) <= now()) throw refused('The refresh token has expired.');
-      // The conditional update settles races: of two concurrent uses, exactly one wins.
-      if (row.used_at || !(await repo.markUsed(row.id, iso(now())))) {
+      // The conditional update settles races: of two concurrent uses, exactly one wins. The successor
+      // is stored in the same transaction, so the loser's family revocation reaches it too.
+      const at = now();
+      const next = newToken(row.user_id, row.family_id, at);
+      if (row.used_at || !(await repo.spend(row.id, iso(at), next.row))) {
         await service.revokeFamily(row.family_id);
         throw refused('The refresh token was already used; its session has been revoked.');
       }
-      return service.issue(row.user_id, row.family_id);
+      return next.issued;
     },
 
     async familyOf(token) {

@@ -10,8 +10,11 @@ export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export interface RefreshTokenRepository {
   insert(row: RefreshTokenRow): Promise<void>;
   byHash(tokenHash: string): Promise<RefreshTokenRow | undefined>;
-  /** Mark a token used; false if it already was (a repeated or concurrent use). */
-  markUsed(id: string, at: string): Promise<boolean>;
+  /**
+   * Spend a token and store its successor in one transaction; false (and nothing stored) if it was
+   * already spent. Atomic so a concurrent reuse that revokes the family also revokes the successor.
+   */
+  spend(id: string, at: string, successor: RefreshTokenRow): Promise<boolean>;
   revokeFamily(familyId: string, at: string): Promise<void>;
   /** Revoke every family of a user, except one (the session making the change). */
   revokeUser(userId: string, at: string, exceptFamily?: string): Promise<void>;
@@ -27,10 +30,13 @@ export function createRefreshTokenRepository(db: Kysely<DatabaseSchema>): Refres
       await db.insertInto('refresh_tokens').values(row).execute();
     },
     byHash: (tokenHash) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
-    async markUsed(id, at) {
-      const r = await db.updateTable('refresh_tokens').set({ used_at: at }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    },
+    spend: (id, at, successor) =>
+      db.transaction().execute(async (trx) => {
+        const r = await trx.updateTable('refresh_tokens').set({ used_at: at }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0) return false;
+        await trx.insertInto('refresh_tokens').values(successor).execute();
+        return true;
+      }),
     async revokeFamily(familyId, at) {
       await db.updateTable('refresh_tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
     },
