@@ -5,18 +5,9 @@
  * The README's configuration table is generated from this file (`portico config docs`).
  */
 import { z } from 'zod';
+import { meta } from './key-meta.js';
 
-export interface KeyMeta {
-  description: string;
-  /** Environment variable that sets this key (overrides the generated PORTICO_* name). */
-  env?: string;
-  /** Redact when printing. `url` redacts only the password inside a URL. */
-  secret?: boolean | 'url';
-  /** CLI flag that sets this key, for the docs. */
-  flag?: string;
-}
-
-const meta = (m: KeyMeta) => m as unknown as Record<string, unknown>;
+export type { KeyMeta } from './key-meta.js';
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
