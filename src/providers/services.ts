@@ -3,9 +3,12 @@
  * other providers to use without importing each other. A provider sets its field in `start`; a
  * surface mounts its routes only when the service is there. One optional field per service.
  */
+import type { PromptLibrary } from './prompts/prompt-library.js';
 import type { BlobService } from './blobs/blob-service.js';
 
 export interface ProviderServices {
+  /** The prompt library (templates, versions, rendering, usage) — providers/prompts. */
+  prompts?: PromptLibrary;
   /** Content-addressed blob storage (put/get/open/list/delete) — providers/blobs. */
   blobs?: BlobService;
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
