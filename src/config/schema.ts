@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { meta } from './key-meta.js';
+import { blobsSchema } from './sections/blobs.js';
 
 export type { KeyMeta } from './key-meta.js';
 
@@ -126,6 +127,7 @@ export const configSchema = z.strictObject({
         .meta(meta({ description: 'Start the built-in providers (blobs, files, database, site, prompts, web, code). Off: only what the gateway and fixtures add.', flag: '--no-providers' })),
     })
     .prefault({}),
+  blobs: blobsSchema.prefault({}),
   mcp: z
     .strictObject({
       conformanceFixture: z

@@ -40,6 +40,8 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, jsonRpc: JsonRpcCode.MethodNotFound, message: 'Method not allowed.' },
   conflict: { status: 409, jsonRpc: JsonRpcCode.InvalidParams, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, jsonRpc: JsonRpcCode.InvalidRequest, message: 'The request body is too large.' },
+  blob_mime_mismatch: { status: 415, jsonRpc: JsonRpcCode.InvalidParams, message: 'The content does not match its declared MIME type.' },
+  range_not_satisfiable: { status: 416, jsonRpc: JsonRpcCode.InvalidParams, message: 'The requested byte range is outside the content.' },
   unsupported_media_type: { status: 415, jsonRpc: JsonRpcCode.InvalidRequest, message: 'Unsupported content type.' },
   missing_client_capability: { status: 400, jsonRpc: JsonRpcCode.MissingClientCapability, message: 'The client lacks a capability this request needs.' },
   rate_limited: { status: 429, jsonRpc: JsonRpcCode.RateLimited, message: 'Too many requests; retry later.' },

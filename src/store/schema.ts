@@ -102,6 +102,20 @@ export interface AuditEventsTable {
   details: string | null;
 }
 
+/** Blob metadata, one row per distinct content; the bytes live in the BlobStore. */
+export interface BlobsTable {
+  /** Lower-case hex SHA-256 of the content. */
+  sha256: string;
+  filename: string;
+  mime_type: string;
+  /** bigint: PostgreSQL returns it as a string, so read it through Number(). */
+  size: number | string;
+  owner_id: string | null;
+  created_at: string;
+  /** JSON object. */
+  metadata: string;
+}
+
 /** oidc-provider's adapter storage: one row per (model, id). */
 export interface OAuthRecordsTable {
   model: string;
@@ -125,6 +139,7 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   oauth_records: OAuthRecordsTable;
+  blobs: BlobsTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';
