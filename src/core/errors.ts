@@ -40,6 +40,8 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, jsonRpc: JsonRpcCode.MethodNotFound, message: 'Method not allowed.' },
   conflict: { status: 409, jsonRpc: JsonRpcCode.InvalidParams, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, jsonRpc: JsonRpcCode.InvalidRequest, message: 'The request body is too large.' },
+  path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },
+  read_only_root: { status: 403, jsonRpc: JsonRpcCode.Forbidden, message: 'This file root is read-only.' },
   blob_mime_mismatch: { status: 415, jsonRpc: JsonRpcCode.InvalidParams, message: 'The content does not match its declared MIME type.' },
   range_not_satisfiable: { status: 416, jsonRpc: JsonRpcCode.InvalidParams, message: 'The requested byte range is outside the content.' },
   unsupported_media_type: { status: 415, jsonRpc: JsonRpcCode.InvalidRequest, message: 'Unsupported content type.' },
@@ -48,10 +50,14 @@ export const errorCatalogue = {
   timeout: { status: 504, jsonRpc: JsonRpcCode.Timeout, message: 'The operation timed out.' },
   cancelled: { status: 499, jsonRpc: JsonRpcCode.InternalError, message: 'The operation was cancelled.' },
   unavailable: { status: 503, jsonRpc: JsonRpcCode.Unavailable, message: 'The service is temporarily unavailable.' },
+  upstream_failed: { status: 502, jsonRpc: JsonRpcCode.Unavailable, message: 'The upstream MCP server failed or could not be reached.' },
+  upstream_timeout: { status: 408, jsonRpc: JsonRpcCode.Timeout, message: 'The upstream MCP server did not answer in time.' },
   internal_error: { status: 500, jsonRpc: JsonRpcCode.InternalError, message: 'An internal error occurred.' },
   config_invalid: { status: 500, jsonRpc: JsonRpcCode.InternalError, message: 'The configuration is invalid.' },
   migration_failed: { status: 500, jsonRpc: JsonRpcCode.InternalError, message: 'A database migration failed.' },
   startup_failed: { status: 500, jsonRpc: JsonRpcCode.InternalError, message: 'The server could not start.' },
+  ssrf_refused: { status: 403, jsonRpc: JsonRpcCode.Forbidden, message: 'The destination address is not allowed.' },
+  web_request_failed: { status: 502, jsonRpc: JsonRpcCode.InternalError, message: 'The remote web server could not be reached or answered badly.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -5,6 +5,7 @@
  */
 import type { PromptLibrary } from './prompts/prompt-library.js';
 import type { BlobService } from './blobs/blob-service.js';
+import type { Gateway } from '../gateway/gateway.js';
 
 export interface ProviderServices {
   /** The prompt library (templates, versions, rendering, usage) — providers/prompts. */
@@ -12,5 +13,7 @@ export interface ProviderServices {
   /** Content-addressed blob storage (put/get/open/list/delete) — providers/blobs. */
   blobs?: BlobService;
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
+  /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */
+  gateway?: Gateway;
   [name: string]: unknown;
 }
