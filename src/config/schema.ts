@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { meta } from './key-meta.js';
 import { blobsSchema } from './sections/blobs.js';
+import { gatewaySchema, mcpServersSchema } from './sections/gateway.js';
 
 export type { KeyMeta } from './key-meta.js';
 
@@ -128,6 +129,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   blobs: blobsSchema.prefault({}),
+  gateway: gatewaySchema.prefault({}),
+  mcpServers: mcpServersSchema,
   mcp: z
     .strictObject({
       conformanceFixture: z

@@ -129,6 +129,23 @@ export interface OAuthRecordsTable {
   consumed_at: string | null;
 }
 
+/** Upstream MCP servers added at run time (see migrations/0011-upstreams.ts). */
+export interface UpstreamsTable {
+  id: string;
+  name: string;
+  transport: string;
+  auth_type: string;
+  /** JSON of the definition without its credentials. */
+  definition: string;
+  /** JSON of the credentials, sealed with auth/secret-box.ts; never returned. */
+  credentials_sealed: string | null;
+  /** JSON of the OAuth tokens, sealed; rewritten on refresh. */
+  oauth_tokens_sealed: string | null;
+  enabled: Flag;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
 export interface DatabaseSchema {
   settings: SettingsTable;
   mcp_events: McpEventsTable;
@@ -139,6 +156,7 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   oauth_records: OAuthRecordsTable;
+  upstreams: UpstreamsTable;
   blobs: BlobsTable;
 }
 

@@ -9,6 +9,7 @@ import * as m0003 from './0003-identity.js';
 import * as m0004 from './0004-audit.js';
 import * as m0005 from './0005-oauth.js';
 import * as m0006 from './0006-blobs.js';
+import * as m0011 from './0011-upstreams.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-settings': m0001,
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-audit': m0004,
   '0005-oauth': m0005,
   '0006-blobs': m0006,
+  '0011-upstreams': m0011,
 };
