@@ -14,6 +14,7 @@ import { createPipeline, type Pipeline } from './core/pipeline/pipeline.js';
 import { unlimitedRateLimiter } from './core/pipeline/rate-limiter.js';
 import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
+import { createDatabaseProvider } from './providers/database/database-provider.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderServices } from './providers/services.js';
 import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
@@ -52,6 +53,7 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
   const providers: Provider[] = [];
   if (config.providers.builtin) {
     // Built-in providers are added here, one line each.
+    if (config.databases.enabled) providers.push(createDatabaseProvider(config));
   }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
   return providers;

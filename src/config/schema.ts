@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { meta } from './key-meta.js';
+import { databasesSchema } from './sections/databases.js';
 import { blobsSchema } from './sections/blobs.js';
 import { gatewaySchema, mcpServersSchema } from './sections/gateway.js';
 
@@ -131,6 +132,7 @@ export const configSchema = z.strictObject({
   blobs: blobsSchema.prefault({}),
   gateway: gatewaySchema.prefault({}),
   mcpServers: mcpServersSchema,
+  databases: databasesSchema.prefault({}),
   mcp: z
     .strictObject({
       conformanceFixture: z
