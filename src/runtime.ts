@@ -14,6 +14,7 @@ import { createPipeline, type Pipeline } from './core/pipeline/pipeline.js';
 import { unlimitedRateLimiter } from './core/pipeline/rate-limiter.js';
 import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
+import { createWebProvider } from './providers/web/web-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderServices } from './providers/services.js';
@@ -53,6 +54,7 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
   const providers: Provider[] = [];
   if (config.providers.builtin) {
     // Built-in providers are added here, one line each.
+    providers.push(createWebProvider(config));
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
   }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));

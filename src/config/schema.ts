@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { meta } from './key-meta.js';
+import { webSchema } from './sections/web.js';
+import { codeSchema } from './sections/code.js';
 import { databasesSchema } from './sections/databases.js';
 import { blobsSchema } from './sections/blobs.js';
 import { gatewaySchema, mcpServersSchema } from './sections/gateway.js';
@@ -133,6 +135,8 @@ export const configSchema = z.strictObject({
   gateway: gatewaySchema.prefault({}),
   mcpServers: mcpServersSchema,
   databases: databasesSchema.prefault({}),
+  web: webSchema.prefault({}),
+  code: codeSchema.prefault({}),
   mcp: z
     .strictObject({
       conformanceFixture: z

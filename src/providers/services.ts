@@ -15,5 +15,7 @@ export interface ProviderServices {
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
   /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */
   gateway?: Gateway;
+  /** Configured API resources (`{scheme}://api/{name}`) — providers/web. */
+  apiResources?: import('./web/api-resource-service.js').ApiResourceService;
   [name: string]: unknown;
 }

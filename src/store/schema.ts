@@ -146,6 +146,22 @@ export interface UpstreamsTable {
   created_at: string;
   updated_at: string;
 }
+/** Configured API resources (see migrations/0012-api-resources.ts); headers sealed, never returned. */
+export interface ApiResourcesTable {
+  name: string;
+  url: string;
+  title: string | null;
+  description: string | null;
+  mime_type: string | null;
+  /** JSON array of the header names (values only inside `headers_sealed`). */
+  header_names: string;
+  /** JSON object of the headers, sealed with auth/secret-box.ts. */
+  headers_sealed: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingsTable;
   mcp_events: McpEventsTable;
@@ -158,6 +174,7 @@ export interface DatabaseSchema {
   oauth_records: OAuthRecordsTable;
   upstreams: UpstreamsTable;
   blobs: BlobsTable;
+  api_resources: ApiResourcesTable;
 }
 
 export type DialectName = 'sqlite' | 'postgres';

@@ -10,6 +10,7 @@ import * as m0004 from './0004-audit.js';
 import * as m0005 from './0005-oauth.js';
 import * as m0006 from './0006-blobs.js';
 import * as m0011 from './0011-upstreams.js';
+import * as m0012 from './0012-api-resources.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-settings': m0001,
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-oauth': m0005,
   '0006-blobs': m0006,
   '0011-upstreams': m0011,
+  '0012-api-resources': m0012,
 };
