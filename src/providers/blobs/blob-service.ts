@@ -3,6 +3,7 @@
  * Published by the blobs provider as `services.blobs`.
  */
 import type { Readable } from 'node:stream';
+import type { Principal } from '../../core/identity/principal.js';
 import type { BlobSource, ByteRange } from '../../store/blobs/blob-store.js';
 
 export interface BlobRecord {
@@ -62,8 +63,11 @@ export interface BlobService {
   /** Metadata and a content stream (optionally a byte range); `not_found` if absent. */
   open(sha256: string, range?: ByteRange): Promise<OpenedBlob>;
   list(query?: ListBlobsQuery): Promise<BlobPage>;
-  /** Remove metadata and content; false if it was not there. */
-  delete(sha256: string): Promise<boolean>;
+  /**
+   * Remove metadata and content; false if it was not there. With `as`, only the uploader or a
+   * holder of `blobs:manage` may (`forbidden` otherwise); without it the caller has decided.
+   */
+  delete(sha256: string, as?: Principal): Promise<boolean>;
   /** `portico://blobs/{sha256}` with the configured scheme. */
   uriFor(sha256: string): string;
   /** The limits in force, for surfaces that must enforce them early. */

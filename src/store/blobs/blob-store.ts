@@ -41,10 +41,27 @@ export interface BlobWriteResult {
   readonly created: boolean;
 }
 
+/**
+ * Content streamed to a private temp file and hashed, not yet visible. The caller inspects it
+ * (size, sniffed type) and then publishes or discards it; a staged blob is always one or the other.
+ */
+export interface StagedBlob {
+  readonly sha256: string;
+  readonly size: number;
+  /** The first bytes of the content (up to `HEAD_BYTES`), for MIME sniffing without a re-read. */
+  readonly head: Buffer;
+  /** Atomically make it readable under its SHA-256; false if identical content was already there. */
+  publish(): Promise<boolean>;
+  /** Drop it. Safe to call after a failed publish. */
+  discard(): Promise<void>;
+}
+
 /** How many leading bytes `write` hands back for sniffing (file-type's sample size). */
 export const HEAD_BYTES = 4100;
 
 export interface BlobStore {
+  /** Stream content into a temp file, hashing it (limits as in `write`); see StagedBlob. */
+  stage(source: BlobSource, options?: BlobWriteOptions): Promise<StagedBlob>;
   /** Stream content in, hashing as it goes; atomically publish it under its SHA-256. */
   write(source: BlobSource, options?: BlobWriteOptions): Promise<BlobWriteResult>;
   /** Stream content out, whole or an inclusive byte range; `not_found` if absent. */
