@@ -14,6 +14,8 @@ import { createPipeline, type Pipeline } from './core/pipeline/pipeline.js';
 import { unlimitedRateLimiter } from './core/pipeline/rate-limiter.js';
 import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
+import { createFilesProvider } from './providers/files/files-provider.js';
+import { createConfigProvider } from './providers/config/config-provider.js';
 import { createWebProvider } from './providers/web/web-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
 import type { Provider } from './providers/provider.js';
@@ -56,6 +58,8 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
     // Built-in providers are added here, one line each.
     providers.push(createWebProvider(config));
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
+    if (config.files.enabled) providers.push(createFilesProvider(config));
+    providers.push(createConfigProvider(config));
   }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
   return providers;

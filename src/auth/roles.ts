@@ -16,17 +16,17 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
   {
     name: 'user',
     description: 'A person using Portico: every tool, resource and prompt, their own keys and sessions.',
-    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'prompts:manage', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'keys:own', 'sessions:own', 'audit:own'],
+    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'prompts:manage', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'keys:own', 'sessions:own', 'audit:own', 'files:read', 'files:write'],
   },
   {
     name: 'ai_agent',
     description: 'An AI agent: tools, resources and prompts, no administration.',
-    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'sessions:own'],
+    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'sessions:own', 'files:read', 'files:write'],
   },
   {
     name: 'readonly',
     description: 'Look, never change: read-only tools, resources and prompts.',
-    permissions: ['tools:read:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'db:read:*', 'sessions:own'],
+    permissions: ['tools:read:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'db:read:*', 'sessions:own', 'files:read'],
   },
 ]);
 

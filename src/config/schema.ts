@@ -9,6 +9,8 @@ import { meta } from './key-meta.js';
 import { webSchema } from './sections/web.js';
 import { codeSchema } from './sections/code.js';
 import { databasesSchema } from './sections/databases.js';
+import { filesSchema } from './sections/files.js';
+import { siteSchema } from './sections/site.js';
 import { blobsSchema } from './sections/blobs.js';
 import { gatewaySchema, mcpServersSchema } from './sections/gateway.js';
 
@@ -135,6 +137,8 @@ export const configSchema = z.strictObject({
   gateway: gatewaySchema.prefault({}),
   mcpServers: mcpServersSchema,
   databases: databasesSchema.prefault({}),
+  files: filesSchema.prefault({}),
+  site: siteSchema.prefault({}),
   web: webSchema.prefault({}),
   code: codeSchema.prefault({}),
   mcp: z

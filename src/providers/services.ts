@@ -13,6 +13,8 @@ export interface ProviderServices {
   /** Content-addressed blob storage (put/get/open/list/delete) — providers/blobs. */
   blobs?: BlobService;
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
+  /** The configured file roots (templates, static, …), confined — providers/files. */
+  files?: import('./files/files-service.js').FilesService;
   /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */
   gateway?: Gateway;
   /** Configured API resources (`{scheme}://api/{name}`) — providers/web. */
