@@ -42,6 +42,8 @@ export function createPostgresSqlRunner(options: PostgresRunnerOptions): SqlRunn
         request.signal?.addEventListener('abort', onAbort, { once: true });
         await client.query(request.write ? 'BEGIN' : 'BEGIN READ ONLY');
         await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.trunc(request.timeoutMs))}`);
+        // A query takes the snapshot: from here on `SET TRANSACTION READ WRITE` is refused.
+        if (!request.write) await client.query('SELECT 1');
         const result = await client.query({ text: request.sql, values: [...request.params], rowMode: 'array', queryMode: 'extended' } as pg.QueryArrayConfig);
         await client.query(request.write ? 'COMMIT' : 'ROLLBACK');
         const all = (result.rows ?? []) as unknown[][];
@@ -73,12 +75,13 @@ function toError(err: unknown): PorticoError {
   const e = (err ?? {}) as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : 'The statement failed.';
-  if (code === '25006') {
+  // 25006: a write in a READ ONLY transaction; 25001: trying to switch it to READ WRITE.
+  if (code === '25006' || code === '25001') {
     return new PorticoError('forbidden', 'This connection is read-only for you: the statement would change the database (writes need the permission "db:sql:write" and mode "write").');
   }
   if (code === '57014') return new PorticoError('timeout', 'The statement ran past the statement timeout and was cancelled.');
   if (code === '42601' && /multiple commands/i.test(message)) return new PorticoError('validation_failed', 'Send exactly one SQL statement.');
-  if (/^(22|23|42|0A|2B|3F|40|44)/.test(code)) return new PorticoError('validation_failed', `SQL error: ${message}`, { details: { sqlstate: code } });
+  if (/^(22|23|25|42|0A|2B|3F|40|44)/.test(code)) return new PorticoError('validation_failed', `SQL error: ${message}`, { details: { sqlstate: code } });
   // Connection failures and the like: never pass their text on (it can hold the host or user).
   return new PorticoError('unavailable', 'The database connection failed.', { cause: err });
 }

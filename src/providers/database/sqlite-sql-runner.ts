@@ -5,7 +5,8 @@
  * call. Each statement gets a fresh connection inside the child: read-only mode opens the file
  * with `readonly: true` and sets `PRAGMA query_only`, so SQLite itself refuses every write; a
  * statement that SQLite does not report as read-only (`sqlite3_stmt_readonly`) is refused before
- * it runs; ATTACH is undone and refused. better-sqlite3's `prepare` refuses multiple statements.
+ * it runs; a statement that leaves a database ATTACHed or `writable_schema` on is refused (the
+ * connection is thrown away either way). better-sqlite3's `prepare` refuses multiple statements.
  * The child gets an empty environment: no Portico secret reaches it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +44,7 @@ process.on('message', (m) => {
       }
       const attached = db.pragma('database_list').filter((d) => d.name !== 'main' && d.name !== 'temp');
       if (attached.length) result = { ok: false, code: 'PORTICO_ATTACH', message: 'ATTACH is not allowed' };
+      else if (db.pragma('writable_schema', { simple: true })) result = { ok: false, code: 'PORTICO_WRITABLE_SCHEMA', message: 'PRAGMA writable_schema is not allowed' };
     }
   } catch (e) {
     result = { ok: false, code: String((e && e.code) || ''), message: String((e && e.message) || e) };
@@ -147,6 +149,7 @@ function toError(reply: WorkerReply): PorticoError {
     return new PorticoError('forbidden', 'This connection is read-only for you: the statement would change the database (writes need the permission "db:sql:write" and mode "write").');
   }
   if (code === 'PORTICO_ATTACH') return new PorticoError('forbidden', 'ATTACH is not allowed.');
+  if (code === 'PORTICO_WRITABLE_SCHEMA') return new PorticoError('forbidden', 'PRAGMA writable_schema is not allowed.');
   if (/more than one statement/i.test(message)) return new PorticoError('validation_failed', 'Send exactly one SQL statement.');
   return new PorticoError('validation_failed', `SQL error: ${message}`, { details: { sqlite_code: code } });
 }
