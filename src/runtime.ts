@@ -18,6 +18,7 @@ import { createFilesProvider } from './providers/files/files-provider.js';
 import { createConfigProvider } from './providers/config/config-provider.js';
 import { createWebProvider } from './providers/web/web-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
+import { createBlobsProvider } from './providers/blobs/blobs-provider.js';
 import type { Provider } from './providers/provider.js';
 import type { ProviderServices } from './providers/services.js';
 import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
@@ -56,6 +57,8 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
   const providers: Provider[] = [];
   if (config.providers.builtin) {
     // Built-in providers are added here, one line each.
+    // Blobs first: other providers (site) store results through services.blobs.
+    if (config.blobs.enabled) providers.push(createBlobsProvider(config));
     providers.push(createWebProvider(config));
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
     if (config.files.enabled) providers.push(createFilesProvider(config));
