@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { meta } from './key-meta.js';
 import { webSchema } from './sections/web.js';
 import { codeSchema } from './sections/code.js';
+import { promptsSchema } from './sections/prompts.js';
 import { databasesSchema } from './sections/databases.js';
 import { filesSchema } from './sections/files.js';
 import { siteSchema } from './sections/site.js';
@@ -141,6 +142,7 @@ export const configSchema = z.strictObject({
   site: siteSchema.prefault({}),
   web: webSchema.prefault({}),
   code: codeSchema.prefault({}),
+  prompts: promptsSchema.prefault({}),
   mcp: z
     .strictObject({
       conformanceFixture: z

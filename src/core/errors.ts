@@ -40,6 +40,7 @@ export const errorCatalogue = {
   method_not_allowed: { status: 405, jsonRpc: JsonRpcCode.MethodNotFound, message: 'Method not allowed.' },
   conflict: { status: 409, jsonRpc: JsonRpcCode.InvalidParams, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, jsonRpc: JsonRpcCode.InvalidRequest, message: 'The request body is too large.' },
+  render_limit_exceeded: { status: 422, jsonRpc: JsonRpcCode.InvalidParams, message: 'Rendering the template exceeded its size, time or step limit.' },
   path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },
   read_only_root: { status: 403, jsonRpc: JsonRpcCode.Forbidden, message: 'This file root is read-only.' },
   path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },

@@ -162,6 +162,51 @@ export interface ApiResourcesTable {
   updated_at: string;
 }
 
+/** The current version of each prompt template (JSON in `tags` and `arguments`). */
+export interface PromptTemplatesTable {
+  name: string;
+  title: string | null;
+  description: string | null;
+  category: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON array of `{ name, description?, required, default? }`. */
+  arguments: string;
+  body: string;
+  version: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every version of every prompt template, never changed once written. */
+export interface PromptTemplateVersionsTable {
+  name: string;
+  version: number;
+  title: string | null;
+  description: string | null;
+  category: string | null;
+  tags: string;
+  arguments: string;
+  body: string;
+  created_by: string;
+  created_at: string;
+  restored_from: number | null;
+}
+
+/** One render of a prompt template. */
+export interface PromptUsageTable {
+  id: string;
+  template_name: string;
+  version: number;
+  principal_id: string;
+  surface: string;
+  at: string;
+  duration_ms: number;
+  /** JSON object of the short argument values (for completion), or null. */
+  arguments: string | null;
+}
+
 export interface DatabaseSchema {
   settings: SettingsTable;
   mcp_events: McpEventsTable;
@@ -172,6 +217,9 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   oauth_records: OAuthRecordsTable;
+  prompt_templates: PromptTemplatesTable;
+  prompt_template_versions: PromptTemplateVersionsTable;
+  prompt_usage: PromptUsageTable;
   upstreams: UpstreamsTable;
   blobs: BlobsTable;
   api_resources: ApiResourcesTable;

@@ -23,16 +23,16 @@ export interface PromptArgumentSpec {
 export interface PromptTemplateInput {
   /** Unique; also the MCP prompt name: 1–64 of letters, digits, `_`, `-`, `.`. */
   readonly name: string;
-  readonly title?: string | undefined;
-  readonly description?: string | undefined;
-  readonly category?: string | undefined;
+  readonly title?: string | null | undefined;
+  readonly description?: string | null | undefined;
+  readonly category?: string | null | undefined;
   readonly tags?: readonly string[] | undefined;
   readonly arguments?: readonly PromptArgumentSpec[] | undefined;
   /** LiquidJS source, e.g. `Implement {{ requirements }} for {{ business_domain }}.` */
   readonly body: string;
 }
 
-/** A partial update: omitted fields keep their current value. */
+/** A partial update: omitted fields keep their current value; `null` clears title, description or category. */
 export type PromptTemplatePatch = Partial<Omit<PromptTemplateInput, 'name'>>;
 
 /** A template as stored: its current version's content plus bookkeeping. */
@@ -145,6 +145,9 @@ export interface ImportReport {
   readonly unchanged: readonly string[];
 }
 
+/** A change of the library: the template as it now is, or its name when deleted. */
+export type PromptLibraryChange = { kind: 'created' | 'updated'; name: string; template: PromptTemplate } | { kind: 'deleted'; name: string };
+
 export interface PromptLibrary {
   /** The current version of a template, or undefined. */
   get(name: string): Promise<PromptTemplate | undefined>;
@@ -165,11 +168,21 @@ export interface PromptLibrary {
   /** Categories in use with their template counts. */
   categories(): Promise<readonly CategoryCount[]>;
   usageStats(query?: UsageStatsQuery): Promise<UsageStats>;
-  /** Values recently given for an argument, most recent first (for completion). */
-  recentArgumentValues(name: string, argument: string, prefix: string, limit: number): Promise<readonly string[]>;
+  /**
+   * Values recently given for an argument by one principal, most recent first, starting with
+   * `prefix` (case-insensitive) — for completion. Only that principal's own values: one user's
+   * arguments are never suggested to another.
+   */
+  recentArgumentValues(name: string, argument: string, options: { prefix: string; principalId: string; limit: number }): Promise<readonly string[]>;
   exportLibrary(): Promise<PromptLibraryDocument>;
-  /** Create missing templates, update changed ones (a new version each); nothing half-imported. */
+  /**
+   * Create missing templates, update changed ones (a new version each), leave identical ones. The
+   * whole document is validated (schema and template syntax) before anything is written.
+   */
   importLibrary(document: unknown, importedBy: string): Promise<ImportReport>;
-  /** Called after every create/update/delete/restore/import (the provider refreshes the catalog). */
-  onChange(listener: (change: { name: string; kind: 'created' | 'updated' | 'deleted' }) => void): () => void;
+  /**
+   * Called synchronously after every create/update/restore/delete (import included), before the
+   * call returns — the provider refreshes the catalog here.
+   */
+  onChange(listener: (change: PromptLibraryChange) => void): () => void;
 }

@@ -9,6 +9,7 @@ import * as m0003 from './0003-identity.js';
 import * as m0004 from './0004-audit.js';
 import * as m0005 from './0005-oauth.js';
 import * as m0006 from './0006-blobs.js';
+import * as m0008 from './0008-prompts.js';
 import * as m0011 from './0011-upstreams.js';
 import * as m0012 from './0012-api-resources.js';
 
@@ -19,6 +20,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-audit': m0004,
   '0005-oauth': m0005,
   '0006-blobs': m0006,
+  '0008-prompts': m0008,
   '0011-upstreams': m0011,
   '0012-api-resources': m0012,
 };

@@ -1,0 +1,123 @@
+/**
+ * The library's MCP tools (seed 001): `render_prompt`, `list_prompt_categories`, and for holders
+ * of `prompts:manage` `create_prompt_template`, `update_prompt_template`,
+ * `delete_prompt_template` and `restore_prompt_template`. Rendering checks the caller may get
+ * that prompt (`prompts:get:{name}`), exactly as `prompts/get` does.
+ */
+import { z } from 'zod';
+import type { ToolEntry } from '../../core/catalog/entries.js';
+import type { CallToolResult, JsonObject } from '../../core/catalog/mcp-shapes.js';
+import { PorticoError } from '../../core/errors.js';
+import { permissionFor } from '../../core/identity/permissions.js';
+import { PROMPTS_SOURCE } from './prompt-entries.js';
+import type { PromptLibrary, PromptTemplate } from './prompt-library.js';
+import { templateFields, templateInputSchema, templateNameSchema } from './template-schema.js';
+
+/** Permission for changing the library (tools, REST and import). */
+export const MANAGE_PROMPTS = 'prompts:manage';
+
+/** JSON Schema 2020-12 of a zod schema, with its root inlined (catalog tools need `type: object` at the root). */
+function toolSchema(schema: z.ZodType): JsonObject {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonObject & { $ref?: string; $defs?: Record<string, JsonObject> };
+  const { $ref, $defs = {}, $schema: _ignored, ...rest } = json;
+  if (!$ref) return rest;
+  const rootId = $ref.replace('#/$defs/', '');
+  const { [rootId]: root, ...others } = $defs;
+  return { ...root, ...(Object.keys(others).length ? { $defs: others } : {}) };
+}
+
+function json(value: JsonObject, text?: string): CallToolResult {
+  return { content: [{ type: 'text', text: text ?? JSON.stringify(value, null, 2) }], structuredContent: value };
+}
+
+function templateSummary(t: PromptTemplate): JsonObject {
+  return { name: t.name, version: t.version, title: t.title, category: t.category, tags: [...t.tags], arguments: t.arguments.map((a) => ({ ...a })) };
+}
+
+const renderArgs = z.strictObject({
+  name: templateNameSchema.describe('Template name'),
+  arguments: z.record(z.string(), z.string().max(100_000)).optional().describe('Argument values by name'),
+  version: z.number().int().min(1).optional().describe('Render an older version (default: current)'),
+});
+
+const updateArgs = z.strictObject({ name: templateNameSchema, ...templateFields, body: templateFields.body.optional() });
+const nameOnly = z.strictObject({ name: templateNameSchema });
+const restoreArgs = z.strictObject({ name: templateNameSchema, version: z.number().int().min(1).describe('The version to make current again') });
+
+export function promptTools(library: PromptLibrary): ToolEntry[] {
+  const tool = (entry: Omit<ToolEntry, 'kind' | 'source'>): ToolEntry => ({ kind: 'tool', source: PROMPTS_SOURCE, ...entry });
+  return [
+    tool({
+      name: 'render_prompt',
+      title: 'Render a prompt template',
+      description: 'Render a prompt template from the library with arguments (defaults apply; every missing required argument is reported). Returns the text and the version used.',
+      inputSchema: toolSchema(renderArgs),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      async handler(args, ctx) {
+        const { name, arguments: given = {}, version } = renderArgs.parse(args);
+        // Invisible unless the caller may get this prompt: the same answer as an unknown name.
+        if (!ctx.principal.permissions.allows(permissionFor.prompt(name))) throw new PorticoError('not_found', `No prompt template named "${name}".`);
+        const rendered = await library.render(name, given, { version, principalId: ctx.principal.id, surface: ctx.surface });
+        return json({ text: rendered.text, template: rendered.templateName, version: rendered.version, arguments: { ...rendered.arguments } }, rendered.text);
+      },
+    }),
+    tool({
+      name: 'list_prompt_categories',
+      title: 'List prompt categories',
+      description: 'The categories of the prompt library with how many templates each holds.',
+      inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+      async handler() {
+        return json({ categories: (await library.categories()).map((c) => ({ ...c })) });
+      },
+    }),
+    tool({
+      name: 'create_prompt_template',
+      title: 'Create a prompt template',
+      description: 'Add a LiquidJS prompt template to the library (version 1). It becomes an MCP prompt at once.',
+      inputSchema: toolSchema(templateInputSchema),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      permission: MANAGE_PROMPTS,
+      async handler(args, ctx) {
+        return json(templateSummary(await library.create(args as never, ctx.principal.id)));
+      },
+    }),
+    tool({
+      name: 'update_prompt_template',
+      title: 'Update a prompt template',
+      description: 'Change a template: the given fields replace the current ones and a new version is stored (older versions stay renderable and restorable).',
+      inputSchema: toolSchema(updateArgs),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      permission: MANAGE_PROMPTS,
+      async handler(args, ctx) {
+        const { name, ...patch } = args as { name: string } & JsonObject;
+        return json(templateSummary(await library.update(name, patch, ctx.principal.id)));
+      },
+    }),
+    tool({
+      name: 'restore_prompt_template',
+      title: 'Restore a prompt template version',
+      description: 'Make an older version of a template current again (stored as a new version).',
+      inputSchema: toolSchema(restoreArgs),
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      permission: MANAGE_PROMPTS,
+      async handler(args, ctx) {
+        const { name, version } = restoreArgs.parse(args);
+        return json(templateSummary(await library.restore(name, version, ctx.principal.id)));
+      },
+    }),
+    tool({
+      name: 'delete_prompt_template',
+      title: 'Delete a prompt template',
+      description: 'Remove a template with its version history and usage records.',
+      inputSchema: toolSchema(nameOnly),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+      permission: MANAGE_PROMPTS,
+      async handler(args) {
+        const { name } = nameOnly.parse(args);
+        if (!(await library.delete(name))) throw new PorticoError('not_found', `No prompt template named "${name}".`);
+        return json({ deleted: name });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,89 @@
+/**
+ * The prompts provider: opens the prompt library over the store, seeds the built-in templates on
+ * first start, publishes the library as `services.prompts`, registers the library tools, and keeps
+ * one MCP prompt per template in the catalog — creating, updating, restoring or deleting a
+ * template changes the catalog, which sends prompts `list_changed` to subscribed clients.
+ *
+ * Names shared with prompts other providers register in code (the site provider's `analyze_seo`,
+ * `generate_sitemap`, `optimize_images`): the entry already in the catalog wins and the library
+ * template of that name stays reachable over REST and `render_prompt` only. Start this provider
+ * after those (runtime.ts lists it last) so their registration never meets a duplicate; if the code
+ * prompt goes away, the library's takes its place on the next change of that template.
+ */
+import type { FrozenConfig } from '../../config/schema.js';
+import type { CatalogEntry } from '../../core/catalog/entries.js';
+import type { Logger } from '../../logging/logger.js';
+import { createPromptRepository } from '../../store/repositories/prompt.repository.js';
+import { createSettingsRepository } from '../../store/repositories/settings.repository.js';
+import type { Provider, ProviderContext } from '../provider.js';
+import { BUILTIN_TEMPLATES } from './builtin-templates.js';
+import { createPromptLibrary } from './library.js';
+import { PROMPTS_SOURCE, promptEntryFor } from './prompt-entries.js';
+import type { PromptLibrary } from './prompt-library.js';
+import { promptTools } from './prompt-tools.js';
+import { createTemplateRenderer } from './template-renderer.js';
+
+/** Settings key recording that the built-in templates were seeded once (deleted ones stay deleted). */
+const SEEDED_KEY = 'prompts.builtinsSeeded';
+
+async function seedBuiltins(library: PromptLibrary, context: ProviderContext, logger: Logger): Promise<void> {
+  const settings = createSettingsRepository(context.store.database.db);
+  if (await settings.get(SEEDED_KEY)) return;
+  const added: string[] = [];
+  for (const template of BUILTIN_TEMPLATES) {
+    if (await library.get(template.name)) continue;
+    try {
+      await library.create(template, 'system');
+      added.push(template.name);
+    } catch (err) {
+      // Another node seeding at the same moment: its copy is as good as ours.
+      if ((err as { code?: string }).code !== 'conflict') throw err;
+    }
+  }
+  await settings.set(SEEDED_KEY, { at: new Date().toISOString(), templates: BUILTIN_TEMPLATES.map((t) => t.name) });
+  if (added.length) logger.info({ templates: added }, 'seeded the built-in prompt templates');
+}
+
+export function createPromptsProvider(config: FrozenConfig): Provider {
+  const settings = config.prompts;
+  let unsubscribe: (() => void) | undefined;
+  return {
+    name: PROMPTS_SOURCE,
+    async start(context) {
+      const { catalog, logger } = context;
+      const renderer = createTemplateRenderer(settings);
+      const library = createPromptLibrary({
+        repository: createPromptRepository(context.store.database.db),
+        renderer,
+        onUsageError: (err) => logger.warn({ err }, 'could not record prompt usage'),
+      });
+      if (settings.seedBuiltins) await seedBuiltins(library, context, logger);
+
+      /** Ours to add or replace: absent, or an entry this provider added. */
+      const mayHold = (name: string) => {
+        const present = catalog.prompt(name);
+        return !present || present.entry.source === PROMPTS_SOURCE;
+      };
+      const shadowed: string[] = [];
+      const entries: CatalogEntry[] = [...promptTools(library)];
+      for (const template of await library.list({ limit: 100_000 })) {
+        if (mayHold(template.name)) entries.push(promptEntryFor(library, template));
+        else shadowed.push(template.name);
+      }
+      catalog.add(entries);
+      if (shadowed.length) logger.info({ prompts: shadowed }, 'library templates not served as MCP prompts: another provider registered these names');
+
+      unsubscribe = library.onChange((change) => {
+        if (!mayHold(change.name)) return;
+        if (change.kind === 'deleted') catalog.remove('prompt', change.name);
+        // The entry renders from the database; its descriptor (title, arguments, version) changes here.
+        else catalog.add(promptEntryFor(library, change.template), { replace: true });
+      });
+      context.services.prompts = library;
+    },
+    stop() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    },
+  };
+}
