@@ -10,6 +10,7 @@ import { auditRoutes, type AuditReader } from './routes/audit.routes.js';
 import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
 import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
 import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
+import { promptRoutes } from './routes/prompts.routes.js';
 
 export interface RestApiDeps extends SystemRouteDeps {
   pipeline: Pipeline;
@@ -35,6 +36,8 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
       if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
       // Provider areas: one line each, mounted when the provider published its service.
+      // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
+      if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: {} });
     },
     { prefix: '/api/v1' },
   );
