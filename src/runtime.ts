@@ -20,6 +20,7 @@ import { createWebProvider } from './providers/web/web-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
 import { createBlobsProvider } from './providers/blobs/blobs-provider.js';
 import type { Provider } from './providers/provider.js';
+import { createPromptsProvider } from './providers/prompts/prompts-provider.js';
 import type { ProviderServices } from './providers/services.js';
 import { loadSecretKey, prepareDataDirectory, type DataDirectory } from './store/data-directory.js';
 import { databaseOptionsFrom, openDatabase } from './store/database.js';
@@ -63,6 +64,9 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
     if (config.files.enabled) providers.push(createFilesProvider(config));
     providers.push(createConfigProvider(config));
+    // Keep the prompt library last: prompts other providers register in code win over library
+    // templates of the same name (see prompts-provider.ts), so the catalog never sees a duplicate.
+    if (config.prompts.enabled) providers.push(createPromptsProvider(config));
   }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
   return providers;

@@ -39,6 +39,7 @@ export const errorCatalogue = {
   not_found: { status: 404, jsonRpc: JsonRpcCode.InvalidParams, message: 'Not found.' },
   method_not_allowed: { status: 405, jsonRpc: JsonRpcCode.MethodNotFound, message: 'Method not allowed.' },
   conflict: { status: 409, jsonRpc: JsonRpcCode.InvalidParams, message: 'The request conflicts with the current state.' },
+  unprocessable_content: { status: 422, jsonRpc: JsonRpcCode.InvalidParams, message: 'The request body is well-formed but not valid for this operation.' },
   payload_too_large: { status: 413, jsonRpc: JsonRpcCode.InvalidRequest, message: 'The request body is too large.' },
   render_limit_exceeded: { status: 422, jsonRpc: JsonRpcCode.InvalidParams, message: 'Rendering the template exceeded its size, time or step limit.' },
   path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },

@@ -17,6 +17,8 @@ export interface ProviderServices {
   files?: import('./files/files-service.js').FilesService;
   /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */
   gateway?: Gateway;
+  /** Upstream definitions (config file + database) behind the gateway — gateway/upstream-registry.ts. */
+  upstreams?: import('../gateway/upstream-registry.js').UpstreamRegistry;
   /** Configured API resources (`{scheme}://api/{name}`) — providers/web. */
   apiResources?: import('./web/api-resource-service.js').ApiResourceService;
   [name: string]: unknown;

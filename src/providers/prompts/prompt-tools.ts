@@ -16,14 +16,14 @@ import { templateFields, templateInputSchema, templateNameSchema } from './templ
 /** Permission for changing the library (tools, REST and import). */
 export const MANAGE_PROMPTS = 'prompts:manage';
 
-/** JSON Schema 2020-12 of a zod schema, with its root inlined (catalog tools need `type: object` at the root). */
+/**
+ * JSON Schema 2020-12 of a zod schema, fully inlined: an empty metadata registry leaves out the ids
+ * the REST schemas carry for OpenAPI, so there are no `$ref`s (catalog tools need `type: object` at
+ * the root, and clients read flat schemas best).
+ */
 function toolSchema(schema: z.ZodType): JsonObject {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonObject & { $ref?: string; $defs?: Record<string, JsonObject> };
-  const { $ref, $defs = {}, $schema: _ignored, ...rest } = json;
-  if (!$ref) return rest;
-  const rootId = $ref.replace('#/$defs/', '');
-  const { [rootId]: root, ...others } = $defs;
-  return { ...root, ...(Object.keys(others).length ? { $defs: others } : {}) };
+  const { $schema: _ignored, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', metadata: z.registry() }) as JsonObject;
+  return json;
 }
 
 function json(value: JsonObject, text?: string): CallToolResult {

@@ -10,8 +10,9 @@ import { createAuditRepository } from '../../store/repositories/audit.repository
 import { identityAuditHook } from '../../auth/audit/audit-events.js';
 import { createDbAuditSink } from '../../auth/audit/db-audit-sink.js';
 import { createLogger } from '../../logging/logger.js';
+import type { AuditSink } from '../../core/pipeline/audit-sink.js';
 
-export async function withIdentity<T>(config: FrozenConfig, run: (identity: IdentityService, store: Store) => Promise<T>): Promise<T> {
+export async function withIdentity<T>(config: FrozenConfig, run: (identity: IdentityService, store: Store, audit: AuditSink) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   // Changes made here are administrative changes by the local operator: they go to the audit trail.
   const audit = createDbAuditSink({
@@ -25,7 +26,7 @@ export async function withIdentity<T>(config: FrozenConfig, run: (identity: Iden
   try {
     const identity = createIdentityService(createIdentityRepository(store.database.db), store.secretKey, { onAudit: identityAuditHook(audit) });
     await identity.ensureBuiltinRoles();
-    const result = await run(identity, store);
+    const result = await run(identity, store, audit);
     await identity.flush();
     return result;
   } finally {

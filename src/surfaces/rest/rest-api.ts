@@ -11,6 +11,8 @@ import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
 import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
 import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
 import { promptRoutes } from './routes/prompts.routes.js';
+import { upstreamRoutes } from './routes/upstreams.routes.js';
+import { gatewaySchema } from '../../config/sections/gateway.js';
 
 export interface RestApiDeps extends SystemRouteDeps {
   pipeline: Pipeline;
@@ -36,6 +38,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
       if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
       // Provider areas: one line each, mounted when the provider published its service.
+      if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: {} });
     },

@@ -1,0 +1,197 @@
+/**
+ * The upstreams Portico should be connected to, and where each came from: the config file (read at
+ * every start, never stored, not removable at run time) or the REST API / CLI (stored in the
+ * database, credentials sealed). The registry owns the definitions; the gateway owns the live
+ * connections. At start it connects every enabled definition; one that cannot connect yet is
+ * retried with backoff (the gateway keeps nothing of a failed first connection), so a server
+ * that is down when Portico starts is picked up when it comes back.
+ */
+import { randomUUID } from 'node:crypto';
+import { auditAdmin } from '../auth/audit/audit-events.js';
+import type { FrozenConfig } from '../config/schema.js';
+import { PorticoError } from '../core/errors.js';
+import type { Principal } from '../core/identity/principal.js';
+import type { AuditSink } from '../core/pipeline/audit-sink.js';
+import type { SurfaceName } from '../core/pipeline/execution-context.js';
+import type { Logger } from '../logging/logger.js';
+import type { UpstreamRepository } from '../store/repositories/upstream.repository.js';
+import { configuredUpstreams } from './configured-upstreams.js';
+import type { Gateway, UpstreamStatus } from './gateway.js';
+import { publicUpstreamDefinition, upstreamDefinitionSchema, upstreamUrl, type PublicUpstreamDefinition, type UpstreamDefinition, type UpstreamDefinitionInput } from './upstream-definition.js';
+
+export type UpstreamSource = 'config' | 'api';
+
+/** An upstream as the surfaces show it: never a credential. */
+export interface UpstreamView {
+  readonly id: string;
+  readonly name: string;
+  readonly source: UpstreamSource;
+  readonly definition: PublicUpstreamDefinition;
+  readonly url?: string | undefined;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  /** Live state from the gateway; undefined while it has never connected (see `lastError`). */
+  readonly status?: UpstreamStatus | undefined;
+  /** Why the last connection attempt the registry made failed (safe to show). */
+  readonly lastError?: string | undefined;
+}
+
+/** Who made a change (undefined: the local operator through the CLI). */
+export interface UpstreamActor {
+  principal: Pick<Principal, 'id' | 'name'>;
+  surface?: SurfaceName;
+  requestId?: string;
+}
+
+export interface UpstreamRegistry {
+  /** Connect every known enabled upstream (config first, then stored). Never throws for one upstream. */
+  start(): Promise<void>;
+  list(): UpstreamView[];
+  get(id: string): UpstreamView | undefined;
+  /** The full definition, credentials included: for the gateway and relays only, never to show. */
+  definition(id: string): UpstreamDefinition | undefined;
+  /**
+   * Connect a new upstream, then store it. Nothing is kept when the connection fails
+   * (`upstream_failed`, `upstream_timeout`) or the name is taken (`conflict`).
+   */
+  add(input: UpstreamDefinitionInput, actor?: UpstreamActor): Promise<UpstreamView>;
+  /** Disconnect and forget a stored upstream; `conflict` for a config-declared one, false when unknown. */
+  remove(id: string, actor?: UpstreamActor): Promise<boolean>;
+  /** Stop retrying (the gateway itself is closed by its owner). */
+  close(): void;
+}
+
+export interface UpstreamRegistryOptions {
+  gateway: Gateway;
+  repository: UpstreamRepository;
+  config: FrozenConfig;
+  logger: Logger;
+  audit?: AuditSink;
+  /** First retry delay after a failed start-up connection (doubles up to 60 s). */
+  retryBaseMs?: number;
+}
+
+interface Known {
+  definition: UpstreamDefinition;
+  source: UpstreamSource;
+  createdAt: string;
+  createdBy: string | null;
+  lastError?: string;
+  retry?: NodeJS.Timeout;
+}
+
+const MAX_RETRY_MS = 60_000;
+
+export function createUpstreamRegistry(options: UpstreamRegistryOptions): UpstreamRegistry {
+  const { gateway, repository, logger } = options;
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const known = new Map<string, Known>();
+  let closed = false;
+
+  const view = (k: Known): UpstreamView => ({
+    id: k.definition.id,
+    name: k.definition.name,
+    source: k.source,
+    definition: publicUpstreamDefinition(k.definition),
+    url: upstreamUrl(k.definition),
+    createdAt: k.createdAt,
+    createdBy: k.createdBy,
+    status: gateway.status(k.definition.id),
+    ...(k.lastError ? { lastError: k.lastError } : {}),
+  });
+
+  const audit = (target: string, operation: string, actor: UpstreamActor | undefined, details: Record<string, unknown>, outcome: 'ok' | 'error' = 'ok') => {
+    if (options.audit) auditAdmin(options.audit, { action: 'admin/upstreams', target, operation, actor, outcome, details });
+  };
+
+  /** Connect at start, retrying with backoff while the definition is still known. */
+  const connectWithRetry = async (k: Known, attempt = 0): Promise<void> => {
+    try {
+      await gateway.connect(k.definition);
+      delete k.lastError;
+      if (attempt > 0) logger.info({ upstream: k.definition.name }, 'upstream connected after retrying');
+    } catch (err) {
+      const error = err instanceof PorticoError ? err : new PorticoError('upstream_failed');
+      k.lastError = error.message;
+      // A definition the gateway refuses outright (a name collision, an invalid definition) will not get better by waiting.
+      const permanent = error.code === 'conflict' || error.code === 'validation_failed';
+      logger.warn({ upstream: k.definition.name, code: error.code, reason: error.message, retry: !permanent && !closed }, 'upstream could not connect');
+      if (permanent || closed) return;
+      const delay = Math.min(MAX_RETRY_MS, retryBaseMs * 2 ** attempt);
+      k.retry = setTimeout(() => {
+        delete k.retry;
+        if (!closed && known.get(k.definition.id) === k) void connectWithRetry(k, attempt + 1);
+      }, delay);
+      k.retry.unref();
+    }
+  };
+
+  const nameTaken = (name: string) => [...known.values()].some((k) => k.definition.name === name);
+
+  return {
+    async start() {
+      const now = new Date().toISOString();
+      for (const definition of configuredUpstreams(options.config)) known.set(definition.id, { definition, source: 'config', createdAt: now, createdBy: null });
+      for (const record of await repository.list()) {
+        if (known.has(record.definition.id) || nameTaken(record.definition.name)) {
+          logger.warn({ upstream: record.definition.name }, 'a stored upstream has the name of one in the config file; the config file wins');
+          continue;
+        }
+        known.set(record.definition.id, { definition: record.definition, source: 'api', createdAt: record.createdAt, createdBy: record.createdBy });
+      }
+      // In parallel: one slow upstream must not hold up the others (each has its own timeout).
+      await Promise.all([...known.values()].map((k) => connectWithRetry(k)));
+    },
+
+    list: () => [...known.values()].map(view),
+    get(id) {
+      const k = known.get(id);
+      return k && view(k);
+    },
+    definition: (id) => known.get(id)?.definition,
+
+    async add(input, actor) {
+      const parsed = upstreamDefinitionSchema.safeParse({ ...input, id: randomUUID() });
+      if (!parsed.success) throw new PorticoError('validation_failed', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+      const definition = parsed.data;
+      if (nameTaken(definition.name) || (await repository.byName(definition.name))) throw new PorticoError('conflict', `An upstream named "${definition.name}" already exists.`);
+      const target = definition.name;
+      const details = { id: definition.id, transport: definition.transport.type, auth: definition.auth.type, ...(upstreamUrl(definition) ? { url: upstreamUrl(definition) } : {}) };
+      try {
+        await gateway.connect(definition);
+      } catch (err) {
+        audit(target, 'connect', actor, { ...details, error: err instanceof PorticoError ? err.code : 'internal_error' }, 'error');
+        throw err;
+      }
+      const at = new Date().toISOString();
+      try {
+        await repository.insert(definition, { createdBy: actor?.principal.id ?? null, at });
+      } catch (err) {
+        // Lost a race for the name, or the database failed: keep nothing.
+        await gateway.disconnect(definition.id).catch(() => false);
+        throw err;
+      }
+      const k: Known = { definition, source: 'api', createdAt: at, createdBy: actor?.principal.id ?? null };
+      known.set(definition.id, k);
+      audit(target, 'connect', actor, details);
+      return view(k);
+    },
+
+    async remove(id, actor) {
+      const k = known.get(id);
+      if (!k) return false;
+      if (k.source === 'config') throw new PorticoError('conflict', `The upstream "${k.definition.name}" is declared in the config file; remove it there.`);
+      if (k.retry) clearTimeout(k.retry);
+      known.delete(id);
+      await repository.delete(id);
+      await gateway.disconnect(id);
+      audit(k.definition.name, 'disconnect', actor, { id });
+      return true;
+    },
+
+    close() {
+      closed = true;
+      for (const k of known.values()) if (k.retry) clearTimeout(k.retry);
+    },
+  };
+}
