@@ -7,6 +7,7 @@ import type { ProviderServices } from '../../providers/services.js';
 import { registerIdentityRoutes, type IdentityApiDeps } from './routes/identity.routes.js';
 import { registerJwksRoute } from './routes/jwks.routes.js';
 import { auditRoutes, type AuditReader } from './routes/audit.routes.js';
+import { blobRoutes } from './routes/blobs.routes.js';
 import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
 import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
 import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
@@ -38,6 +39,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
       if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
       // Provider areas: one line each, mounted when the provider published its service.
+      if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs });
       if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: {} });
