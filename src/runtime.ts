@@ -29,6 +29,8 @@ import type { Store } from './store/store.js';
 import { createIdentityRepository } from './store/repositories/identity.repository.js';
 import { createAuditRepository } from './store/repositories/audit.repository.js';
 import { createIdentityService, type IdentityService } from './auth/identity-service.js';
+import { createGateway } from './gateway/create-gateway.js';
+import { VERSION } from './version.js';
 
 export type { Store } from './store/store.js';
 
@@ -132,6 +134,17 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
   });
   const started: Provider[] = [];
   const services: ProviderServices = {};
+  // The gateway is infrastructure, not a provider: it runs with --no-providers too, and the upstream
+  // registry (or a test) connects upstreams once the providers' own entries exist.
+  const gateway = createGateway({
+    catalog,
+    logger: logger.child({ component: 'gateway' }),
+    clientInfo: { name: 'portico-gateway', version: VERSION },
+    separator: config.gateway.separator,
+    healthIntervalMs: config.gateway.healthIntervalMs,
+    idleSessionMs: config.gateway.idleSessionMs,
+  });
+  services.gateway = gateway;
   let closing: Promise<void> | undefined;
   // API key `last_used_at` is written in batches, not on every request.
   const flusher = setInterval(() => identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage')), 30_000);
@@ -140,6 +153,8 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     (closing ??= (async () => {
       clearInterval(flusher);
       await identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage'));
+      // Upstream sessions and their child processes end before the providers they may call back into.
+      await gateway.close().catch((err: unknown) => logger.warn({ err }, 'gateway failed to close'));
       for (const provider of started.reverse()) {
         await Promise.resolve(provider.stop?.()).catch((err: unknown) => logger.warn({ err, provider: provider.name }, 'provider failed to stop'));
       }

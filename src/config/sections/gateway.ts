@@ -14,6 +14,13 @@ export const configuredUpstreamSchema = upstreamDefinitionInputSchema.extend({
 });
 
 export const gatewaySchema = z.strictObject({
+  separator: z
+    .string()
+    .regex(/^[A-Za-z0-9_.\/-]{1,4}$/, '1-4 characters allowed in MCP tool names')
+    .default('_')
+    .meta(meta({ description: 'Between an upstream\'s namespace and its tool or prompt names (`{namespace}{separator}{name}`).' })),
+  healthIntervalMs: z.number().int().min(0).default(15_000).meta(meta({ description: 'Ping every connected upstream this often; a failed ping starts reconnecting (0: no health checks).' })),
+  idleSessionMs: z.number().int().min(1_000).default(600_000).meta(meta({ description: 'Close per-principal and per-session upstream sessions idle this long (they reopen on the next call).' })),
   upstreams: z
     .array(configuredUpstreamSchema)
     .default([])

@@ -25,6 +25,8 @@ export interface ExecutionContext {
   readonly principal: Principal;
   readonly surface: SurfaceName;
   readonly requestId: string;
+  /** The caller's MCP session (legacy era), when it has one (gateway per-session isolation). */
+  readonly sessionId?: string | undefined;
   readonly client: ClientInfo;
   /** Aborted on client cancellation, on timeout, or on shutdown. Pass it to any I/O. */
   readonly signal: AbortSignal;

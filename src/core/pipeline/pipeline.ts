@@ -203,6 +203,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       principal: scope.principal,
       surface: scope.surface,
       requestId: scope.requestId,
+      sessionId: scope.sessionId,
       client: scope.client ?? NO_CLIENT,
       get signal() {
         if (!controller) {

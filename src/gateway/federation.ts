@@ -1,0 +1,397 @@
+/**
+ * Federation of one upstream into the catalog. Tools and prompts appear as
+ * `{namespace}{separator}{name}` (or unchanged with an empty namespace); resources and templates
+ * keep their URIs through a routing table, and a URI that collides with an existing entry gets the
+ * namespace as a scheme prefix (`{namespace}+{uri}`). Every entry's handler relays to the upstream
+ * through the link, so calls still go through the one pipeline: RBAC, rate limits and audit apply.
+ *
+ * Visibility: an upstream with a `permission` shows its entries only to principals holding it (the
+ * entry's permission), and the per-entry permission (`tools:call:{name}`, `prompts:get:{name}`,
+ * `resources:read:{uri}`) is checked again at use.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import type { Catalog } from '../core/catalog/catalog.js';
+import type { CatalogEntry, Completer, PromptEntry, ResourceEntry, ResourceTemplateEntry, ToolEntry } from '../core/catalog/entries.js';
+import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, ReadResourceResult } from '../core/catalog/mcp-shapes.js';
+import { compileArgumentValidator } from '../core/catalog/argument-validator.js';
+import { PorticoError } from '../core/errors.js';
+import { permissionFor } from '../core/identity/permissions.js';
+import type { ExecutionContext } from '../core/pipeline/execution-context.js';
+import type { NeedsInput } from '../core/pipeline/input-requests.js';
+import type { Logger } from '../logging/logger.js';
+import type { CallSink } from './call-routing.js';
+import type { RelayedCalls, UpstreamOutcome } from './relayed-call.js';
+import { upstreamToolAllowed } from './upstream-definition.js';
+import type { SessionScope, UpstreamLink } from './upstream-link.js';
+
+const TOOL_NAME = /^[A-Za-z0-9_./-]{1,64}$/;
+/** Upstream resources Portico subscribes to on a legacy upstream, to relay `resources/updated`. */
+const MAX_SUBSCRIPTIONS = 256;
+
+export interface FederationOptions {
+  catalog: Catalog;
+  separator: string;
+  relayed: RelayedCalls;
+  logger: Logger;
+}
+
+type Upstream = {
+  tools: Awaited<ReturnType<Client['listTools']>>['tools'];
+  resources: Awaited<ReturnType<Client['listResources']>>['resources'];
+  templates: Awaited<ReturnType<Client['listResourceTemplates']>>['resourceTemplates'];
+  prompts: Awaited<ReturnType<Client['listPrompts']>>['prompts'];
+};
+
+function withDefined<T extends object>(base: T, extra: Record<string, unknown>): T {
+  for (const [k, v] of Object.entries(extra)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
+  return base;
+}
+
+function inputRequired(result: unknown): UpstreamOutcome<never> | undefined {
+  const r = result as { resultType?: string; inputRequests?: Record<string, unknown>; requestState?: string };
+  if (r?.resultType !== 'input_required') return undefined;
+  return { kind: 'input_required', inputRequests: r.inputRequests ?? {}, ...(r.requestState !== undefined ? { requestState: r.requestState } : {}) };
+}
+
+/** Variable names of an RFC 6570 template (for completion). */
+function templateVariables(template: string): string[] {
+  const names: string[] = [];
+  for (const m of template.matchAll(/\{[+#./;?&]?([^}]+)\}/g)) for (const part of m[1]!.split(',')) names.push(part.replace(/[*]|:\d+$/g, '').trim());
+  return names.filter(Boolean);
+}
+
+export class Federation {
+  readonly source: string;
+  /** Federated URI (or template) → the upstream's. */
+  private readonly routes = new Map<string, string>();
+  /** Upstream URI → federated URI (for `resources/updated`). */
+  private readonly reverse = new Map<string, string>();
+  private readonly subscribed = new Set<string>();
+  private syncing: Promise<void> = Promise.resolve();
+  private stale = false;
+
+  constructor(
+    private readonly link: UpstreamLink,
+    private readonly options: FederationOptions,
+  ) {
+    this.source = `gateway:${link.definition.id}`;
+  }
+
+  private get definition() {
+    return this.link.definition;
+  }
+
+  private federatedName(name: string): string {
+    return this.link.namespace === '' ? name : `${this.link.namespace}${this.options.separator}${name}`;
+  }
+
+  /**
+   * Read the upstream's lists and (re)place its entries. `strict` (first connect): a name collision
+   * rejects with `conflict`; later (list_changed): colliding entries are skipped with a warning.
+   */
+  sync(strict = false): Promise<void> {
+    // Serialized; a change that arrives during a sync triggers exactly one more.
+    if (this.stale) return this.syncing;
+    this.stale = true;
+    const run = this.syncing.then(async () => {
+      this.stale = false;
+      await this.syncNow(strict);
+    });
+    this.syncing = run.catch((err: unknown) => {
+      if (!strict) this.options.logger.warn({ err, upstream: this.definition.name }, 'could not refresh the upstream catalog');
+    });
+    return strict ? run : this.syncing;
+  }
+
+  private async read(): Promise<Upstream> {
+    const client = this.link.controlClient;
+    if (!client) throw new PorticoError('upstream_failed', `upstream ${this.definition.name} is not connected`);
+    const caps = client.getServerCapabilities() ?? {};
+    const opts = { timeout: this.definition.timeoutMs, cacheMode: 'bypass' as const };
+    const [tools, resources, templates, prompts] = await Promise.all([
+      caps.tools ? client.listTools(undefined, opts).then((r) => r.tools) : [],
+      caps.resources ? client.listResources(undefined, opts).then((r) => r.resources) : [],
+      caps.resources ? client.listResourceTemplates(undefined, opts).then((r) => r.resourceTemplates).catch(() => []) : [],
+      caps.prompts ? client.listPrompts(undefined, opts).then((r) => r.prompts) : [],
+    ]);
+    return { tools, resources, templates, prompts };
+  }
+
+  private async syncNow(strict: boolean): Promise<void> {
+    const upstream = await this.read().catch((err: unknown) => {
+      throw this.link.toPortico(err, 'listing its catalog');
+    });
+    const { catalog } = this.options;
+    const conflicts: string[] = [];
+    const foreign = (entry: { entry: CatalogEntry } | undefined) => entry !== undefined && entry.entry.source !== this.source;
+    const entries: CatalogEntry[] = [];
+    const routes = new Map<string, string>();
+
+    for (const tool of upstream.tools) {
+      if (!upstreamToolAllowed(this.definition, tool.name)) continue;
+      const name = this.federatedName(tool.name);
+      if (!TOOL_NAME.test(name)) {
+        this.options.logger.warn({ upstream: this.definition.name, tool: tool.name }, 'upstream tool name is not a valid federated tool name; skipped');
+        continue;
+      }
+      if (foreign(catalog.tool(name))) conflicts.push(`tool "${name}"`);
+      else entries.push(this.toolEntry(name, tool as unknown as JsonObject & { name: string }));
+    }
+    for (const prompt of upstream.prompts) {
+      const name = this.federatedName(prompt.name);
+      if (foreign(catalog.prompt(name))) conflicts.push(`prompt "${name}"`);
+      else entries.push(this.promptEntry(name, prompt as unknown as JsonObject & { name: string }));
+    }
+    const prefix = (uri: string) => `${this.link.namespace || this.definition.name}+${uri}`;
+    for (const resource of upstream.resources) {
+      const uri = foreign(catalog.resource(resource.uri)) ? prefix(resource.uri) : resource.uri;
+      if (foreign(catalog.resource(uri)) || routes.has(uri)) {
+        conflicts.push(`resource "${resource.uri}"`);
+        continue;
+      }
+      routes.set(uri, resource.uri);
+      entries.push(this.resourceEntry(uri, resource as unknown as JsonObject & { uri: string; name: string }));
+    }
+    for (const template of upstream.templates) {
+      const uriTemplate = foreign(catalog.template(template.uriTemplate)) ? prefix(template.uriTemplate) : template.uriTemplate;
+      if (foreign(catalog.template(uriTemplate)) || routes.has(uriTemplate)) {
+        conflicts.push(`resource template "${template.uriTemplate}"`);
+        continue;
+      }
+      routes.set(uriTemplate, template.uriTemplate);
+      entries.push(this.templateEntry(uriTemplate, template as unknown as JsonObject & { uriTemplate: string; name: string }));
+    }
+
+    if (conflicts.length) {
+      const message = `upstream ${this.definition.name} (namespace "${this.link.namespace}") collides with existing entries: ${conflicts.slice(0, 10).join(', ')}${conflicts.length > 10 ? ', …' : ''}`;
+      if (strict) throw new PorticoError('conflict', message, { details: { conflicts } });
+      this.options.logger.warn({ upstream: this.definition.name, conflicts }, 'upstream entries collide with existing ones; skipped');
+    }
+
+    // Remove what disappeared, then add/replace the rest: one swap, never an empty window.
+    const keep = new Set(entries.map((e) => `${e.kind}:${e.kind === 'tool' || e.kind === 'prompt' ? e.name : e.kind === 'resource' ? e.uri : e.uriTemplate}`));
+    const stale: [CatalogEntry['kind'], string][] = [];
+    for (const t of catalog.tools()) if (t.entry.source === this.source && !keep.has(`tool:${t.entry.name}`)) stale.push(['tool', t.entry.name]);
+    for (const p of catalog.prompts()) if (p.entry.source === this.source && !keep.has(`prompt:${p.entry.name}`)) stale.push(['prompt', p.entry.name]);
+    for (const r of catalog.resources()) if (r.entry.source === this.source && !keep.has(`resource:${r.entry.uri}`)) stale.push(['resource', r.entry.uri]);
+    for (const t of catalog.templates()) if (t.entry.source === this.source && !keep.has(`resourceTemplate:${t.entry.uriTemplate}`)) stale.push(['resourceTemplate', t.entry.uriTemplate]);
+    for (const [kind, key] of stale) catalog.remove(kind, key);
+    if (entries.length) catalog.add(entries, { replace: true });
+
+    this.routes.clear();
+    this.reverse.clear();
+    for (const [federated, original] of routes) {
+      this.routes.set(federated, original);
+      this.reverse.set(original, federated);
+    }
+    this.link.counts = {
+      tools: entries.filter((e) => e.kind === 'tool').length,
+      resources: upstream.resources.length,
+      resourceTemplates: upstream.templates.length,
+      prompts: upstream.prompts.length,
+    };
+    void this.subscribe(upstream.resources.map((r) => r.uri));
+  }
+
+  /** Legacy upstreams push `resources/updated` only for subscribed URIs. */
+  private async subscribe(uris: string[]): Promise<void> {
+    const client = this.link.controlClient;
+    if (!client || client.getProtocolEra() !== 'legacy' || !client.getServerCapabilities()?.resources?.subscribe) return;
+    for (const uri of uris) {
+      if (this.subscribed.has(uri) || this.subscribed.size >= MAX_SUBSCRIPTIONS) continue;
+      this.subscribed.add(uri);
+      await client.subscribeResource({ uri }, { timeout: this.definition.timeoutMs }).catch(() => this.subscribed.delete(uri));
+    }
+  }
+
+  /** The upstream reconnected: its subscriptions are gone. */
+  resetSubscriptions(): void {
+    this.subscribed.clear();
+  }
+
+  /** The federated URI for an upstream `resources/updated`. */
+  federatedUri(upstreamUri: string): string | undefined {
+    return this.reverse.get(upstreamUri) ?? (this.routes.has(upstreamUri) ? upstreamUri : undefined);
+  }
+
+  /** Upstream URI for a federated one (fixed resources and template matches). */
+  private upstreamUri(uri: string): string {
+    if (this.routes.has(uri)) return this.routes.get(uri)!;
+    const prefix = `${this.link.namespace || this.definition.name}+`;
+    return uri.startsWith(prefix) ? uri.slice(prefix.length) : uri;
+  }
+
+  remove(): void {
+    this.options.catalog.removeSource(this.source);
+    this.routes.clear();
+    this.reverse.clear();
+  }
+
+  // ---- entries ------------------------------------------------------------------------------
+
+  /** Entries of an upstream with a permission are visible only to its holders; the per-entry permission is checked at use. */
+  private entryPermission(): string | undefined {
+    return this.definition.permission;
+  }
+
+  private assertMay(ctx: ExecutionContext, permission: string, what: string): void {
+    if (this.definition.permission !== undefined && !ctx.principal.permissions.allows(permission)) throw new PorticoError('not_found', `${what} not found`);
+  }
+
+  private scope(ctx: ExecutionContext): SessionScope {
+    return { principal: ctx.principal, sessionId: ctx.sessionId };
+  }
+
+  private relayOptions(signal: AbortSignal, ctx: () => ExecutionContext | undefined) {
+    return {
+      signal,
+      // The pipeline's deadline (the entry's timeoutMs) fires first and cancels upstream; this is the backstop.
+      timeout: this.definition.timeoutMs + 1_000,
+      onprogress: (p: { progress: number; total?: number; message?: string }) => ctx()?.progress(withDefined({ progress: p.progress }, { total: p.total, message: p.message })),
+      allowInputRequired: true,
+    };
+  }
+
+  private completer(ref: { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string }, argument: string): Completer {
+    return async (value, context, ctx): Promise<CompletionResult> => {
+      const result = await this.link.request(this.scope(ctx), 'completing', (client) =>
+        client.complete({ ref, argument: { name: argument, value }, context: { arguments: context.arguments } }, { signal: ctx.signal, timeout: this.definition.timeoutMs }),
+      );
+      return result.completion as CompletionResult;
+    };
+  }
+
+  private toolEntry(name: string, tool: JsonObject & { name: string }): ToolEntry {
+    const upstreamName = tool.name;
+    let inputSchema = (tool.inputSchema as JsonObject | undefined) ?? { type: 'object' };
+    try {
+      compileArgumentValidator(inputSchema, `tool ${name}`);
+    } catch {
+      // An upstream schema Portico cannot compile is left to the upstream to enforce.
+      this.options.logger.warn({ upstream: this.definition.name, tool: upstreamName }, 'upstream tool input schema does not compile; arguments are validated upstream only');
+      inputSchema = { type: 'object' };
+    }
+    return withDefined<ToolEntry>(
+      {
+        kind: 'tool',
+        name,
+        description: typeof tool.description === 'string' ? tool.description : '',
+        inputSchema,
+        timeoutMs: this.definition.timeoutMs,
+        source: this.source,
+        handler: (args, ctx) => this.callTool(ctx, name, upstreamName, args),
+      },
+      {
+        title: tool.title,
+        outputSchema: tool.outputSchema,
+        annotations: tool.annotations,
+        icons: tool.icons,
+        meta: tool._meta,
+        permission: this.entryPermission(),
+      },
+    );
+  }
+
+  private callTool(ctx: ExecutionContext, name: string, upstreamName: string, args: JsonObject): Promise<CallToolResult | NeedsInput> {
+    this.assertMay(ctx, permissionFor.tool(name), `Tool ${name}`);
+    return this.options.relayed.round<CallToolResult>(ctx, `tools/call:${name}`, (sink: CallSink, signal, current, resume) =>
+      this.link.request(
+        this.scope(ctx),
+        `calling ${upstreamName}`,
+        async (client) => {
+          const params = { name: upstreamName, arguments: args, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+          const result = await client.callTool(params, this.relayOptions(signal, current));
+          return inputRequired(result) ?? { kind: 'result' as const, value: result as CallToolResult };
+        },
+        sink,
+      ),
+    );
+  }
+
+  private promptEntry(name: string, prompt: JsonObject & { name: string }): PromptEntry {
+    const upstreamName = prompt.name;
+    const args = Array.isArray(prompt.arguments) ? (prompt.arguments as PromptEntry['arguments']) : undefined;
+    const complete: Record<string, Completer> = {};
+    for (const a of args ?? []) complete[a.name] = this.completer({ type: 'ref/prompt', name: upstreamName }, a.name);
+    return withDefined<PromptEntry>(
+      {
+        kind: 'prompt',
+        name,
+        description: typeof prompt.description === 'string' ? prompt.description : '',
+        source: this.source,
+        complete,
+        get: (given, ctx) => {
+          this.assertMay(ctx, permissionFor.prompt(name), `Prompt ${name}`);
+          return this.options.relayed.round<GetPromptResult>(ctx, `prompts/get:${name}`, (sink, signal, current, resume) =>
+            this.link.request(
+              this.scope(ctx),
+              `getting prompt ${upstreamName}`,
+              async (client) => {
+                const params = { name: upstreamName, arguments: given, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+                const result = await client.getPrompt(params, this.relayOptions(signal, current));
+                return inputRequired(result) ?? { kind: 'result' as const, value: result as GetPromptResult };
+              },
+              sink,
+            ),
+          );
+        },
+      },
+      { title: prompt.title, arguments: args, icons: prompt.icons, meta: prompt._meta, permission: this.entryPermission() },
+    );
+  }
+
+  private readResource(ctx: ExecutionContext, uri: string): Promise<ReadResourceResult | NeedsInput> {
+    this.assertMay(ctx, permissionFor.resource(uri), `Resource ${uri}`);
+    const upstreamUri = this.upstreamUri(uri);
+    return this.options.relayed.round<ReadResourceResult>(ctx, `resources/read:${uri}`, (sink, signal, current, resume) =>
+      this.link.request(
+        this.scope(ctx),
+        `reading ${upstreamUri}`,
+        async (client) => {
+          const params = { uri: upstreamUri, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+          const result = await client.readResource(params, { ...this.relayOptions(signal, current), cacheMode: 'bypass' });
+          const pending = inputRequired(result);
+          if (pending) return pending;
+          const read = result as ReadResourceResult;
+          // A prefixed URI reads back under the name the caller asked for.
+          if (upstreamUri !== uri) read.contents = read.contents.map((c) => (c.uri === upstreamUri ? { ...c, uri } : c));
+          return { kind: 'result' as const, value: read };
+        },
+        sink,
+      ),
+    );
+  }
+
+  private resourceEntry(uri: string, resource: JsonObject & { uri: string; name: string }): ResourceEntry {
+    return withDefined<ResourceEntry>(
+      { kind: 'resource', uri, name: resource.name, source: this.source, read: (readUri, ctx) => this.readResource(ctx, readUri) },
+      {
+        title: resource.title,
+        description: resource.description,
+        mimeType: resource.mimeType,
+        size: resource.size,
+        annotations: resource.annotations,
+        icons: resource.icons,
+        meta: resource._meta,
+        permission: this.entryPermission(),
+      },
+    );
+  }
+
+  private templateEntry(uriTemplate: string, template: JsonObject & { uriTemplate: string; name: string }): ResourceTemplateEntry {
+    const complete: Record<string, Completer> = {};
+    for (const variable of templateVariables(template.uriTemplate)) complete[variable] = this.completer({ type: 'ref/resource', uri: template.uriTemplate }, variable);
+    return withDefined<ResourceTemplateEntry>(
+      { kind: 'resourceTemplate', uriTemplate, name: template.name, source: this.source, complete, read: (uri, _vars, ctx) => this.readResource(ctx, uri) },
+      {
+        title: template.title,
+        description: template.description,
+        mimeType: template.mimeType,
+        annotations: template.annotations,
+        icons: template.icons,
+        meta: template._meta,
+        permission: this.entryPermission(),
+      },
+    );
+  }
+}

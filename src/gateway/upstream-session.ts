@@ -1,0 +1,139 @@
+/**
+ * One live MCP session towards an upstream: an SDK v2 `Client` on the definition's transport
+ * (stdio under the watchdog, legacy HTTP+SSE, or Streamable HTTP in either era), with the
+ * upstream's notifications and server-to-client requests handed to the owner through hooks.
+ * Era negotiation runs once per upstream (`auto`); the verdict is cached by the caller and passed
+ * back as `prior`, so later sessions (reconnects, per-principal sessions) skip the probe.
+ */
+import {
+  Client,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type PriorDiscovery,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { JsonObject } from '../core/catalog/mcp-shapes.js';
+import type { UpstreamEra } from './gateway.js';
+import { upstreamCredentials } from './upstream-auth.js';
+import type { UpstreamDefinition } from './upstream-definition.js';
+import { watchdogCommand } from './stdio-watchdog.js';
+
+export const MODERN_REVISION = '2026-07-28';
+
+/** What the upstream pushes, for the owner to route. */
+export interface UpstreamSessionHooks {
+  /** `tools` / `prompts` / `resources` changed upstream. */
+  onListChanged(list: 'tools' | 'prompts' | 'resources'): void;
+  onResourceUpdated(uri: string): void;
+  /** `notifications/message` (logging) from the upstream. */
+  onLog(params: JsonObject): void;
+  /** A legacy-era server-to-client request (sampling, elicitation, roots) to relay downstream. */
+  onServerRequest(method: 'sampling/createMessage' | 'elicitation/create' | 'roots/list', params: JsonObject, signal: AbortSignal): Promise<JsonObject>;
+  /** The session ended by itself (child exited, stream dropped). Not called after `close()`. */
+  onClosed(reason: string): void;
+}
+
+export interface UpstreamSession {
+  readonly client: Client;
+  readonly era: UpstreamEra;
+  /** The verdict to cache for the next session of this upstream. */
+  readonly verdict: PriorDiscovery;
+  /** stdio: pid of the watchdog that supervises the server process. */
+  readonly pid: number | undefined;
+  readonly serverInfo: { name: string; version: string } | undefined;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
+
+export interface OpenSessionOptions {
+  prior?: PriorDiscovery | undefined;
+  /** How Portico names itself upstream. */
+  clientInfo: { name: string; version: string };
+  /** stdio: where the server's stderr goes (default: discarded, never mixed into Portico's logs). */
+  stderr?: 'ignore' | 'inherit';
+  fetch?: typeof fetch;
+}
+
+function transportFor(definition: UpstreamDefinition, options: OpenSessionOptions): Transport {
+  const { transport } = definition;
+  if (transport.type === 'stdio') {
+    const wrapped = watchdogCommand(transport.command, transport.args);
+    return new StdioClientTransport({
+      command: wrapped.command,
+      args: wrapped.args,
+      env: transport.env,
+      ...(transport.cwd ? { cwd: transport.cwd } : {}),
+      stderr: options.stderr ?? 'ignore',
+    });
+  }
+  const credentials = upstreamCredentials(definition.auth, options.fetch);
+  const common = {
+    requestInit: { headers: credentials.headers },
+    ...(credentials.authProvider ? { authProvider: credentials.authProvider } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const url = new URL(transport.url);
+  return transport.type === 'sse' ? new SSEClientTransport(url, common) : new StreamableHTTPClientTransport(url, common);
+}
+
+function negotiationFor(definition: UpstreamDefinition) {
+  // The old HTTP+SSE transport only ever speaks the legacy era.
+  if (definition.transport.type === 'sse' || definition.era === 'legacy') return undefined;
+  return definition.era === 'modern' ? { mode: { pin: MODERN_REVISION } } : { mode: 'auto' as const, probe: { timeoutMs: Math.min(definition.timeoutMs, 10_000) } };
+}
+
+export async function openUpstreamSession(definition: UpstreamDefinition, hooks: UpstreamSessionHooks, options: OpenSessionOptions): Promise<UpstreamSession> {
+  const negotiation = negotiationFor(definition);
+  const client = new Client(options.clientInfo, {
+    // Portico relays these to the downstream client that made the call.
+    capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true } },
+    ...(negotiation ? { versionNegotiation: negotiation } : {}),
+    // Input rounds are relayed downstream as they are, not answered here.
+    inputRequired: { autoFulfill: false },
+    listChanged: {
+      tools: { autoRefresh: false, debounceMs: 50, onChanged: () => hooks.onListChanged('tools') },
+      prompts: { autoRefresh: false, debounceMs: 50, onChanged: () => hooks.onListChanged('prompts') },
+      resources: { autoRefresh: false, debounceMs: 50, onChanged: () => hooks.onListChanged('resources') },
+    },
+  });
+  client.setNotificationHandler('notifications/resources/updated', (n) => hooks.onResourceUpdated(n.params.uri));
+  client.setNotificationHandler('notifications/message', (n) => hooks.onLog(n.params as JsonObject));
+  client.setRequestHandler('sampling/createMessage', (req, ctx) => hooks.onServerRequest('sampling/createMessage', req.params as JsonObject, ctx.mcpReq.signal) as never);
+  client.setRequestHandler('elicitation/create', (req, ctx) => hooks.onServerRequest('elicitation/create', req.params as JsonObject, ctx.mcpReq.signal) as never);
+  client.setRequestHandler('roots/list', (req, ctx) => hooks.onServerRequest('roots/list', (req.params ?? {}) as JsonObject, ctx.mcpReq.signal) as never);
+
+  let closing = false;
+  const transport = transportFor(definition, options);
+  client.onclose = () => {
+    if (!closing) hooks.onClosed('the upstream connection closed');
+  };
+  // Transport errors also surface as failed requests; here they are only noise.
+  client.onerror = () => undefined;
+  try {
+    await client.connect(transport, { timeout: definition.timeoutMs, ...(options.prior ? { prior: options.prior } : {}) });
+  } catch (err) {
+    closing = true;
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+  const era: UpstreamEra = client.getProtocolEra() === 'modern' ? 'modern' : 'legacy';
+  const discover = client.getDiscoverResult();
+  const verdict: PriorDiscovery = era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
+  const info = client.getServerVersion();
+  return {
+    client,
+    era,
+    verdict,
+    pid: transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined,
+    serverInfo: info ? { name: info.name, version: info.version } : undefined,
+    get closed() {
+      return closing;
+    },
+    async close() {
+      if (closing) return;
+      closing = true;
+      await client.close().catch(() => undefined);
+    },
+  };
+}
