@@ -16,6 +16,7 @@ import type { Logger } from './logging/logger.js';
 import { createConformanceProvider } from './providers/conformance/conformance-provider.js';
 import { createFilesProvider } from './providers/files/files-provider.js';
 import { createConfigProvider } from './providers/config/config-provider.js';
+import { createSiteProvider } from './providers/site/site-provider.js';
 import { createWebProvider } from './providers/web/web-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
 import { createBlobsProvider } from './providers/blobs/blobs-provider.js';
@@ -66,6 +67,8 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
     if (config.files.enabled) providers.push(createFilesProvider(config));
     providers.push(createConfigProvider(config));
+    // After files and blobs: the site tools read through services.files and store through services.blobs.
+    if (config.site.enabled) providers.push(createSiteProvider(config));
     // Keep the prompt library last: prompts other providers register in code win over library
     // templates of the same name (see prompts-provider.ts), so the catalog never sees a duplicate.
     if (config.prompts.enabled) providers.push(createPromptsProvider(config));
