@@ -30,6 +30,9 @@ import type { Store } from './store/store.js';
 import { createIdentityRepository } from './store/repositories/identity.repository.js';
 import { createAuditRepository } from './store/repositories/audit.repository.js';
 import { createIdentityService, type IdentityService } from './auth/identity-service.js';
+import { createJobService } from './jobs/job-service.js';
+import { createJobRepository } from './store/repositories/job.repository.js';
+import { createGenerationProvider } from './providers/prompts/generation/generation-provider.js';
 import { createGateway } from './gateway/create-gateway.js';
 import { VERSION } from './version.js';
 
@@ -72,6 +75,8 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
     // Keep the prompt library last: prompts other providers register in code win over library
     // templates of the same name (see prompts-provider.ts), so the catalog never sees a duplicate.
     if (config.prompts.enabled) providers.push(createPromptsProvider(config));
+    // After the prompt library: generation renders through services.prompts.
+    if (config.ai.enabled) providers.push(createGenerationProvider(config));
   }
   if (config.mcp.conformanceFixture) providers.push(createConformanceProvider(config));
   return providers;
@@ -137,6 +142,9 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
   });
   const started: Provider[] = [];
   const services: ProviderServices = {};
+  // The job worker is infrastructure: providers register their job kinds while they start.
+  const jobs = createJobService(createJobRepository(store.database.db, store.database.dialect), config.jobs, logger.child({ component: 'jobs' }));
+  services.jobs = jobs;
   // The gateway is infrastructure, not a provider: it runs with --no-providers too, and the upstream
   // registry (or a test) connects upstreams once the providers' own entries exist.
   const gateway = createGateway({
@@ -158,6 +166,8 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
       await identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage'));
       // Upstream sessions and their child processes end before the providers they may call back into.
       await gateway.close().catch((err: unknown) => logger.warn({ err }, 'gateway failed to close'));
+      // Running jobs finish (or are released) while the providers they use are still up.
+      await jobs.stop().catch((err: unknown) => logger.warn({ err }, 'job worker failed to stop'));
       for (const provider of started.reverse()) {
         await Promise.resolve(provider.stop?.()).catch((err: unknown) => logger.warn({ err, provider: provider.name }, 'provider failed to stop'));
       }
@@ -170,6 +180,7 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
       await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }), store, identity, pipeline, services });
       started.push(provider);
     }
+    jobs.start();
   } catch (err) {
     await close();
     throw err;

@@ -16,12 +16,12 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
   {
     name: 'user',
     description: 'A person using Portico: every tool, resource and prompt, their own keys and sessions.',
-    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'prompts:manage', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'keys:own', 'sessions:own', 'audit:own', 'files:read', 'files:write'],
+    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'prompts:manage', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'keys:own', 'sessions:own', 'audit:own', 'prompts:generate', 'files:read', 'files:write'],
   },
   {
     name: 'ai_agent',
     description: 'An AI agent: tools, resources and prompts, no administration.',
-    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'sessions:own', 'files:read', 'files:write'],
+    permissions: ['tools:call:*', 'resources:read:*', 'prompts:get:*', 'blobs:read', 'blobs:write', 'db:read:*', 'db:write:*', 'sessions:own', 'prompts:generate', 'files:read', 'files:write'],
   },
   {
     name: 'readonly',

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { meta } from './key-meta.js';
+import { aiSchema } from './sections/ai.js';
+import { jobsSchema } from './sections/jobs.js';
 import { webSchema } from './sections/web.js';
 import { codeSchema } from './sections/code.js';
 import { promptsSchema } from './sections/prompts.js';
@@ -138,6 +140,8 @@ export const configSchema = z.strictObject({
   gateway: gatewaySchema.prefault({}),
   mcpServers: mcpServersSchema,
   databases: databasesSchema.prefault({}),
+  ai: aiSchema.prefault({}),
+  jobs: jobsSchema.prefault({}),
   files: filesSchema.prefault({}),
   site: siteSchema.prefault({}),
   web: webSchema.prefault({}),

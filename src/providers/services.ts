@@ -13,6 +13,10 @@ export interface ProviderServices {
   /** Content-addressed blob storage (put/get/open/list/delete) — providers/blobs. */
   blobs?: BlobService;
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
+  /** The background job queue and this node's worker (src/jobs; started by the runtime, not a provider). */
+  jobs?: import('../jobs/job-service.js').JobService;
+  /** AI configurations, model calls with fallback, stored generations — providers/prompts/generation. */
+  generation?: import('./prompts/generation/generation-service.js').GenerationService;
   /** The configured file roots (templates, static, …), confined — providers/files. */
   files?: import('./files/files-service.js').FilesService;
   /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */

@@ -207,6 +207,66 @@ export interface PromptUsageTable {
   arguments: string | null;
 }
 
+/** Background jobs (see migrations/0009-jobs.ts for the states). */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  lease_token: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  /** JSON, when succeeded. */
+  result: string | null;
+  last_error: string | null;
+  principal_id: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface AiConfigurationsTable {
+  name: string;
+  provider: string;
+  model: string;
+  base_url: string | null;
+  /** The API key sealed with auth/secret-box.ts; never returned. */
+  api_key_sealed: string | null;
+  /** JSON object of default request parameters. */
+  parameters: string;
+  rate_limit_per_minute: number | null;
+  /** Position in the fallback chain (lowest first); null: after those with a position. */
+  fallback_order: number | null;
+  enabled: Flag;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GenerationsTable {
+  id: string;
+  template_name: string;
+  template_version: number;
+  /** JSON object. */
+  arguments: string;
+  /** Null when the calling client sampled its own model. */
+  configuration: string | null;
+  provider: string;
+  model: string | null;
+  output: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  latency_ms: number;
+  principal_id: string;
+  surface: string;
+  job_id: string | null;
+  created_at: string;
+}
+
 export interface DatabaseSchema {
   settings: SettingsTable;
   mcp_events: McpEventsTable;
@@ -217,6 +277,9 @@ export interface DatabaseSchema {
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   oauth_records: OAuthRecordsTable;
+  jobs: JobsTable;
+  ai_configurations: AiConfigurationsTable;
+  generations: GenerationsTable;
   prompt_templates: PromptTemplatesTable;
   prompt_template_versions: PromptTemplateVersionsTable;
   prompt_usage: PromptUsageTable;

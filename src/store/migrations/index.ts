@@ -8,6 +8,8 @@ import * as m0002 from './0002-mcp-events.js';
 import * as m0003 from './0003-identity.js';
 import * as m0004 from './0004-audit.js';
 import * as m0005 from './0005-oauth.js';
+import * as m0009 from './0009-jobs.js';
+import * as m0010 from './0010-ai.js';
 import * as m0006 from './0006-blobs.js';
 import * as m0008 from './0008-prompts.js';
 import * as m0011 from './0011-upstreams.js';
@@ -19,6 +21,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-identity': m0003,
   '0004-audit': m0004,
   '0005-oauth': m0005,
+  '0009-jobs': m0009,
+  '0010-ai': m0010,
   '0006-blobs': m0006,
   '0008-prompts': m0008,
   '0011-upstreams': m0011,

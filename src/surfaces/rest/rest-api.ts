@@ -12,6 +12,9 @@ import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
 import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
 import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
 import { promptRoutes } from './routes/prompts.routes.js';
+import { aiConfigurationRoutes } from './routes/ai-configurations.routes.js';
+import { generateRoutes, generationStats } from './routes/generate.routes.js';
+import { jobRoutes } from './routes/jobs.routes.js';
 import { upstreamRoutes } from './routes/upstreams.routes.js';
 import { gatewaySchema } from '../../config/sections/gateway.js';
 
@@ -42,7 +45,10 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs });
       if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
-      if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: {} });
+      if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: deps.services.generation ? { generations: generationStats(deps.services.generation) } : {} });
+      if (deps.services?.generation) await api.register(aiConfigurationRoutes, { pipeline: deps.pipeline, generation: deps.services.generation });
+      if (deps.services?.generation) await api.register(generateRoutes, { pipeline: deps.pipeline, generation: deps.services.generation });
+      if (deps.services?.jobs) await api.register(jobRoutes, { pipeline: deps.pipeline, jobs: deps.services.jobs });
     },
     { prefix: '/api/v1' },
   );
