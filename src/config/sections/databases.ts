@@ -8,6 +8,16 @@ import { meta } from '../key-meta.js';
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a plain SQL identifier (letters, digits, _)');
 
+/** A password inside a URL (`postgres://user:secret@host`, or `?password=`). */
+function hasPassword(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.password !== '' || [...url.searchParams.keys()].some((k) => /pass|secret|token/i.test(k));
+  } catch {
+    return false;
+  }
+}
+
 export const tableExposureSchema = z.strictObject({
   /** Primary key column; default: the introspected primary key, else `id`. */
   key: identifier.optional(),
@@ -32,9 +42,14 @@ export const tableExposureSchema = z.strictObject({
 export const connectionSchema = z.strictObject({
   /**
    * `embedded` (Portico's own database), a SQLite file path (`sqlite:/path/app.db` or a plain
-   * path) or a `postgres://` URL. Prefer `urlEnv` for URLs holding a password.
+   * path) or a `postgres://` URL without a password. A URL with a password goes in `urlEnv`, so
+   * configuration stays safe to print (`portico config show` does not look inside this record).
    */
-  url: z.string().min(1).optional(),
+  url: z
+    .string()
+    .min(1)
+    .refine((v) => !hasPassword(v), 'a URL with a password must not sit in the configuration: put it in an environment variable and name that in `urlEnv`')
+    .optional(),
   /** Name of an environment variable holding the URL (keeps passwords out of config files). */
   urlEnv: z
     .string()

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { localAuthenticator } from '../../../src/core/identity/local-principal.js';
+import { localAuthenticator, localPrincipal } from '../../../src/core/identity/local-principal.js';
 import { createDatabaseProvider } from '../../../src/providers/database/database-provider.js';
 import { DEMO_ITEM_COUNT, DEMO_SEEDED_SETTING, demoItems, demoSubscriptions } from '../../../src/providers/database/demo-data.js';
 import { createRuntime } from '../../../src/runtime.js';
@@ -164,6 +164,33 @@ describe('demo application data', () => {
       await c.connect();
       await c.query(`drop schema if exists "${schema}" cascade`);
       await c.end();
+    }
+  });
+});
+
+describe('connection URLs and secrets', () => {
+  it('refuses a password inside a configured URL (it belongs in urlEnv)', () => {
+    const withPassword = { app: { url: 'postgres://app:hunter2@db.internal/app', tables: {} } };
+    expect(() => loadConfig({ env: { PORTICO_DATABASES__CONNECTIONS: JSON.stringify(withPassword) } })).toThrow(/urlEnv/);
+    const inQuery = { app: { url: 'postgres://db.internal/app?password=hunter2', tables: {} } };
+    expect(() => loadConfig({ env: { PORTICO_DATABASES__CONNECTIONS: JSON.stringify(inQuery) } })).toThrow(/urlEnv/);
+    expect(loadConfig({ env: { PORTICO_DATABASES__CONNECTIONS: JSON.stringify({ app: { url: 'postgres://app@db.internal/app', tables: {} } }) } }).databases.connections.app!.url).toBe('postgres://app@db.internal/app');
+  });
+
+  it.runIf(pgUrl)('never shows the URL of a failing connection', async () => {
+    process.env.PORTICO_TEST_BAD_PG_URL = 'postgres://someone:very-secret-pw@127.0.0.1:1/nowhere';
+    const config = loadConfig({
+      env: { PORTICO_DATA_DIR: tempDir(), PORTICO_PROVIDERS__BUILTIN: 'false', PORTICO_DATABASES__CONNECTIONS: JSON.stringify({ bad: { urlEnv: 'PORTICO_TEST_BAD_PG_URL', tables: {} } }) },
+    });
+    const runtime = await createRuntime(config, { logger: pino({ level: 'silent' }), authenticator: localAuthenticator(), providers: [createDatabaseProvider(config)] });
+    try {
+      const result = await runtime.pipeline.callTool({ principal: localPrincipal(), surface: 'internal', requestId: 'r1' }, 'database', { query: 'select 1', connection: 'bad' });
+      const text = JSON.stringify(result);
+      expect(text).toMatch(/connection failed/);
+      expect(text).not.toContain('very-secret-pw');
+      expect(text).not.toContain('someone');
+    } finally {
+      await runtime.close();
     }
   });
 });
