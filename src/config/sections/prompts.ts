@@ -12,6 +12,12 @@ export const promptsSchema = z.strictObject({
     .boolean()
     .default(true)
     .meta(meta({ description: 'On first start, add the built-in templates (analyze_seo, generate_sitemap, optimize_images, business_logic_implementation). Deleted ones stay deleted.' })),
+  syncIntervalMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(5000)
+    .meta(meta({ description: 'How often a server checks the database for template changes made elsewhere (other nodes, `portico prompts import`) and refreshes its MCP prompts; 0 turns it off.' })),
   maxTemplateBytes: z
     .number()
     .int()

@@ -9,9 +9,11 @@
  * template of that name stays reachable over REST and `render_prompt` only. Start this provider
  * after those (runtime.ts lists it last) so their registration never meets a duplicate; if the code
  * prompt goes away, the library's takes its place on the next change of that template.
+ *
+ * Changes made by other nodes or by `portico prompts import` are noticed by a cheap periodic check
+ * of the database (`prompts.syncIntervalMs`) and applied to this node's catalog the same way.
  */
 import type { FrozenConfig } from '../../config/schema.js';
-import type { CatalogEntry } from '../../core/catalog/entries.js';
 import type { Logger } from '../../logging/logger.js';
 import { createPromptRepository } from '../../store/repositories/prompt.repository.js';
 import { createSettingsRepository } from '../../store/repositories/settings.repository.js';
@@ -19,7 +21,7 @@ import type { Provider, ProviderContext } from '../provider.js';
 import { BUILTIN_TEMPLATES } from './builtin-templates.js';
 import { createPromptLibrary } from './library.js';
 import { PROMPTS_SOURCE, promptEntryFor } from './prompt-entries.js';
-import type { PromptLibrary } from './prompt-library.js';
+import type { PromptLibrary, PromptTemplate } from './prompt-library.js';
 import { promptTools } from './prompt-tools.js';
 import { createTemplateRenderer } from './template-renderer.js';
 
@@ -47,41 +49,73 @@ async function seedBuiltins(library: PromptLibrary, context: ProviderContext, lo
 export function createPromptsProvider(config: FrozenConfig): Provider {
   const settings = config.prompts;
   let unsubscribe: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
   return {
     name: PROMPTS_SOURCE,
     async start(context) {
       const { catalog, logger } = context;
-      const renderer = createTemplateRenderer(settings);
+      const repository = createPromptRepository(context.store.database.db);
       const library = createPromptLibrary({
-        repository: createPromptRepository(context.store.database.db),
-        renderer,
+        repository,
+        renderer: createTemplateRenderer(settings),
         onUsageError: (err) => logger.warn({ err }, 'could not record prompt usage'),
       });
       if (settings.seedBuiltins) await seedBuiltins(library, context, logger);
 
+      /** The version of each template this node serves as an MCP prompt. */
+      const served = new Map<string, number>();
       /** Ours to add or replace: absent, or an entry this provider added. */
       const mayHold = (name: string) => {
         const present = catalog.prompt(name);
         return !present || present.entry.source === PROMPTS_SOURCE;
       };
-      const shadowed: string[] = [];
-      const entries: CatalogEntry[] = [...promptTools(library)];
-      for (const template of await library.list({ limit: 100_000 })) {
-        if (mayHold(template.name)) entries.push(promptEntryFor(library, template));
-        else shadowed.push(template.name);
-      }
-      catalog.add(entries);
+      const serve = (templates: readonly PromptTemplate[]) => {
+        const mine = templates.filter((t) => mayHold(t.name));
+        if (mine.length) catalog.add(mine.map((t) => promptEntryFor(library, t)), { replace: true });
+        for (const t of mine) served.set(t.name, t.version);
+        return templates.filter((t) => !mine.includes(t)).map((t) => t.name);
+      };
+      const withdraw = (name: string) => {
+        if (served.delete(name)) catalog.remove('prompt', name);
+      };
+
+      catalog.add(promptTools(library));
+      let fingerprint = await repository.fingerprint();
+      const shadowed = serve(await library.list({ limit: 100_000 }));
       if (shadowed.length) logger.info({ prompts: shadowed }, 'library templates not served as MCP prompts: another provider registered these names');
 
       unsubscribe = library.onChange((change) => {
-        if (!mayHold(change.name)) return;
-        if (change.kind === 'deleted') catalog.remove('prompt', change.name);
+        if (change.kind === 'deleted') withdraw(change.name);
         // The entry renders from the database; its descriptor (title, arguments, version) changes here.
-        else catalog.add(promptEntryFor(library, change.template), { replace: true });
+        else serve([change.template]);
       });
+
+      // Changes made elsewhere (another node, `portico prompts import`) reach this node's catalog.
+      let syncing = false;
+      const sync = async () => {
+        const now = await repository.fingerprint();
+        if (now === fingerprint) return;
+        fingerprint = now;
+        const templates = await library.list({ limit: 100_000 });
+        const present = new Set(templates.map((t) => t.name));
+        for (const name of [...served.keys()]) if (!present.has(name)) withdraw(name);
+        serve(templates.filter((t) => served.get(t.name) !== t.version));
+      };
+      if (settings.syncIntervalMs > 0) {
+        timer = setInterval(() => {
+          if (syncing) return;
+          syncing = true;
+          sync()
+            .catch((err: unknown) => logger.warn({ err }, 'could not refresh prompts from the database'))
+            .finally(() => (syncing = false));
+        }, settings.syncIntervalMs);
+        timer.unref();
+      }
       context.services.prompts = library;
     },
     stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
       unsubscribe?.();
       unsubscribe = undefined;
     },

@@ -44,6 +44,11 @@ export interface PromptRepository {
   insertUsage(row: PromptUsageRow): Promise<void>;
   categories(): Promise<{ category: string; count: number }[]>;
   usage(since: string, templateName?: string): Promise<UsageCounts>;
+  /**
+   * A cheap summary that changes whenever any template is created, changed or deleted (count, sum
+   * of versions, latest update) — lets other nodes and CLI edits be noticed without a full read.
+   */
+  fingerprint(): Promise<string>;
   /** The `arguments` JSON of one principal's most recent usage rows of a template that recorded some. */
   recentArguments(templateName: string, principalId: string, limit: number): Promise<string[]>;
 }
@@ -182,6 +187,14 @@ export function createPromptRepository(db: Kysely<DatabaseSchema>): PromptReposi
         byDay: byDay.map((r) => ({ day: r.day, count: Number(r.n) })),
         byPrincipal: byPrincipal.map((r) => ({ principalId: r.principal_id, count: Number(r.n) })),
       };
+    },
+
+    async fingerprint() {
+      const row = await db
+        .selectFrom('prompt_templates')
+        .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('version').as('versions'), (eb) => eb.fn.max('updated_at').as('latest')])
+        .executeTakeFirstOrThrow();
+      return `${Number(row.n)}:${Number(row.versions ?? 0)}:${row.latest ?? ''}`;
     },
 
     async recentArguments(templateName, principalId, limit) {

@@ -13,6 +13,7 @@ import { registerUsersCommand } from './commands/users.command.js';
 import { registerKeysCommand } from './commands/keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerTokenCommand } from './commands/token.command.js';
+import { registerPromptsCommand } from './commands/prompts.command.js';
 
 export function buildProgram(): Command {
   const program = new Command('portico')
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerAuditCommand(program);
   registerTokenCommand(program);
+  registerPromptsCommand(program);
   registerMigrateCommand(program);
   registerConfigCommand(program);
   return program;
