@@ -1,7 +1,8 @@
 /**
  * The templates a new library starts with: the site prompts of seed 000 and seed 001's example.
  * They are ordinary templates once seeded (editable, versioned, deletable); a deleted one is not
- * seeded again.
+ * seeded again. The site prompts take the same arguments as the site provider's prompts of the same
+ * names, which win in the MCP catalog while the site provider is on (see prompts-provider.ts).
  */
 import type { PromptTemplateInput } from './prompt-library.js';
 
@@ -12,10 +13,10 @@ export const BUILTIN_TEMPLATES: readonly PromptTemplateInput[] = Object.freeze([
     description: 'Analyze the application for SEO improvements',
     category: 'site',
     tags: ['seo', 'site'],
-    arguments: [{ name: 'focus', description: 'Optional area to concentrate on (e.g. meta tags, headings)', required: false }],
+    arguments: [{ name: 'template_name', description: 'One template to audit (e.g. "about.html"); omit to audit every page.', required: false }],
     body:
-      'Analyze the application for SEO improvements. Check all templates, look for missing meta tags, and suggest improvements.' +
-      '{% if focus %} Concentrate on: {{ focus }}.{% endif %}',
+      '{% if template_name %}Analyze the template "{{ template_name }}" for SEO improvements.{% else %}Analyze the application for SEO improvements. Check all templates,{% endif %}' +
+      ' look for missing meta tags, and suggest improvements.',
   },
   {
     name: 'generate_sitemap',
@@ -32,8 +33,8 @@ export const BUILTIN_TEMPLATES: readonly PromptTemplateInput[] = Object.freeze([
     description: 'Suggest image optimization strategies',
     category: 'site',
     tags: ['images', 'performance', 'site'],
-    arguments: [],
-    body: 'Analyze all images in the static directory and suggest optimization strategies for better web performance.',
+    arguments: [{ name: 'path', description: 'Only images under this directory of the static root (e.g. "images").', required: false }],
+    body: 'Analyze all images in the static directory{% if path %} under "{{ path }}"{% endif %} and suggest optimization strategies for better web performance.',
   },
   {
     name: 'business_logic_implementation',
