@@ -1,6 +1,6 @@
 /**
  * The job queue on the database (the JobQueue contract in jobs/job-queue.ts). One statement
- * claims a job: `UPDATE … WHERE id IN (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING *`.
+ * claims a job: `UPDATE … WHERE id = (SELECT … LIMIT 1 [FOR UPDATE SKIP LOCKED]) RETURNING *`.
  * On PostgreSQL the row lock with SKIP LOCKED lets concurrent workers on many nodes each take a
  * different job without waiting; on SQLite the statement runs under the database's single write
  * lock, which gives the same guarantee for the processes sharing the file.
@@ -108,7 +108,9 @@ export function createJobRepository(db: Kysely<DatabaseSchema>, dialect: Dialect
           lease_expires_at: iso(t + leaseMs),
           updated_at: iso(t),
         }))
-        .where('id', 'in', (eb) => {
+        // `=` and not `IN`: an uncorrelated scalar subquery runs once (PostgreSQL plans it as an
+        // InitPlan); under `IN` the planner may re-run it per row and claim several jobs at once.
+        .where('id', '=', (eb) => {
           const due = eb
             .selectFrom('jobs')
             .select('id')
