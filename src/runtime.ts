@@ -34,6 +34,7 @@ import { createJobService } from './jobs/job-service.js';
 import { createJobRepository } from './store/repositories/job.repository.js';
 import { createGenerationProvider } from './providers/prompts/generation/generation-provider.js';
 import { createGateway } from './gateway/create-gateway.js';
+import { startUpstreamRegistry } from './gateway/upstream-registry.js';
 import { VERSION } from './version.js';
 
 export type { Store } from './store/store.js';
@@ -50,6 +51,7 @@ export async function openStore(
   try {
     const report = await migrateToLatest(database, options.migrations);
     return { dataDir, secretKey, database, migrations: report };
+
   } catch (err) {
     await database.close();
     throw err;
@@ -164,6 +166,7 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     (closing ??= (async () => {
       clearInterval(flusher);
       await identity.flush().catch((err: unknown) => logger.warn({ err }, 'could not record key usage'));
+      services.upstreams?.close();
       // Upstream sessions and their child processes end before the providers they may call back into.
       await gateway.close().catch((err: unknown) => logger.warn({ err }, 'gateway failed to close'));
       // Running jobs finish (or are released) while the providers they use are still up.
@@ -180,6 +183,8 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
       await provider.start({ catalog, config, logger: logger.child({ provider: provider.name }), store, identity, pipeline, services });
       started.push(provider);
     }
+    // Upstreams connect after the providers' entries exist, so a federated name that collides with a local one is refused.
+    services.upstreams = await startUpstreamRegistry({ gateway, store, config, logger: logger.child({ component: 'upstreams' }), audit });
     jobs.start();
   } catch (err) {
     await close();

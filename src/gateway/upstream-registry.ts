@@ -14,7 +14,9 @@ import type { Principal } from '../core/identity/principal.js';
 import type { AuditSink } from '../core/pipeline/audit-sink.js';
 import type { SurfaceName } from '../core/pipeline/execution-context.js';
 import type { Logger } from '../logging/logger.js';
-import type { UpstreamRepository } from '../store/repositories/upstream.repository.js';
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../store/schema.js';
+import { createUpstreamRepository, type UpstreamRepository } from '../store/repositories/upstream.repository.js';
 import { configuredUpstreams } from './configured-upstreams.js';
 import type { Gateway, UpstreamStatus } from './gateway.js';
 import { publicUpstreamDefinition, upstreamDefinitionSchema, upstreamUrl, type PublicUpstreamDefinition, type UpstreamDefinition, type UpstreamDefinitionInput } from './upstream-definition.js';
@@ -194,4 +196,15 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       for (const k of known.values()) if (k.retry) clearTimeout(k.retry);
     },
   };
+}
+
+/**
+ * What the composition root calls once the gateway exists: build the registry over the store,
+ * connect what the config file and the database declare, and hand it back to be published as
+ * `services.upstreams` (close it before closing the gateway).
+ */
+export async function startUpstreamRegistry(options: Omit<UpstreamRegistryOptions, 'repository'> & { store: { database: { db: Kysely<DatabaseSchema> }; secretKey: Buffer } }): Promise<UpstreamRegistry> {
+  const registry = createUpstreamRegistry({ ...options, repository: createUpstreamRepository(options.store.database.db, options.store.secretKey) });
+  await registry.start();
+  return registry;
 }

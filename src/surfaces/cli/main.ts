@@ -14,6 +14,7 @@ import { registerKeysCommand } from './commands/keys.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerTokenCommand } from './commands/token.command.js';
 import { registerPromptsCommand } from './commands/prompts.command.js';
+import { registerUpstreamsCommand } from './commands/upstreams.command.js';
 
 export function buildProgram(): Command {
   const program = new Command('portico')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerPromptsCommand(program);
   registerMigrateCommand(program);
   registerConfigCommand(program);
+  registerUpstreamsCommand(program);
   return program;
 }
 
