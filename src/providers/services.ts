@@ -6,6 +6,8 @@
 import type { PromptLibrary } from './prompts/prompt-library.js';
 import type { BlobService } from './blobs/blob-service.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { JobService } from '../jobs/job-service.js';
+import type { GenerationService } from './prompts/generation/generation-service.js';
 
 export interface ProviderServices {
   /** The prompt library (templates, versions, rendering, usage) — providers/prompts. */
@@ -14,9 +16,9 @@ export interface ProviderServices {
   blobs?: BlobService;
   // Each provider adds its line here, e.g. `blobs?: BlobService;`.
   /** The background job queue and this node's worker (src/jobs; started by the runtime, not a provider). */
-  jobs?: import('../jobs/job-service.js').JobService;
+  jobs?: JobService;
   /** AI configurations, model calls with fallback, stored generations — providers/prompts/generation. */
-  generation?: import('./prompts/generation/generation-service.js').GenerationService;
+  generation?: GenerationService;
   /** The configured file roots (templates, static, …), confined — providers/files. */
   files?: import('./files/files-service.js').FilesService;
   /** Live upstream MCP connections (the gateway; started by the runtime, not a provider). */

@@ -7,6 +7,7 @@ import { afterAll } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createBlobsProvider } from '../../../src/providers/blobs/blobs-provider.js';
 import type { RunningServer } from '../../../src/server.js';
+import { MODERN_REVISION } from '../../helpers/mcp-clients.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
@@ -40,9 +41,9 @@ export async function startBlobServer(env: Record<string, string> = {}): Promise
   return { server, url: server.url, keys, ids };
 }
 
-/** A connected MCP SDK client (legacy Streamable HTTP, the SDK default) with a bearer key. */
-export async function mcpClient(url: string, key: string, name = 'blob-tests'): Promise<Client> {
-  const client = new Client({ name, version: '1.0.0' });
+/** A connected MCP SDK client with a bearer key: legacy Streamable HTTP (the SDK default) or modern. */
+export async function mcpClient(url: string, key: string, name = 'blob-tests', era: 'legacy' | 'modern' = 'legacy'): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' }, era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN_REVISION } } } : {});
   await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
   afterAll(() => client.close());
   return client;
