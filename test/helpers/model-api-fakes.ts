@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll } from 'vitest';
 
 export interface RecordedModelRequest {
@@ -85,7 +85,7 @@ function anthropicError(status: number, apiKey: string | undefined): { body: unk
 export async function startModelApiFake(): Promise<ModelApiFake> {
   const requests: RecordedModelRequest[] = [];
   const counts = new Map<string, number>();
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
     void (async () => {
