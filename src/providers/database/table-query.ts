@@ -52,7 +52,7 @@ export function fromDb(model: TableModel, raw: Record<string, unknown>): Row {
     const v = raw[column.name];
     if (v === null || v === undefined) row[column.name] = null;
     else if (column.kind === 'boolean') row[column.name] = v === true || v === 1 || v === '1' || v === 't';
-    else if (v instanceof Date) row[column.name] = column.kind === 'date' ? v.toISOString().slice(0, 10) : v.toISOString();
+    else if (v instanceof Date) row[column.name] = column.kind === 'date' ? localDay(v) : v.toISOString();
     else if (typeof v === 'bigint') row[column.name] = Number(v);
     else if (Buffer.isBuffer(v)) row[column.name] = v.toString('base64');
     else if (column.kind === 'json' && typeof v === 'string' && model.connection.dialect === 'sqlite') {
@@ -64,6 +64,11 @@ export function fromDb(model: TableModel, raw: Record<string, unknown>): Row {
     } else row[column.name] = v as JsonValue;
   }
   return row;
+}
+
+/** node-postgres turns a `date` into local midnight: read it back in local time, or it shifts a day east of UTC. */
+function localDay(d: Date): string {
+  return `${String(d.getFullYear()).padStart(4, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tables are known only at run time
