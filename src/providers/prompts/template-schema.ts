@@ -19,7 +19,7 @@ export const argumentSpecSchema = z
     required: z.boolean().default(false),
     default: z.string().max(10_000).optional(),
   })
-  .meta({ id: 'PromptArgument' });
+  .meta({ id: 'PromptTemplateArgument' });
 
 const optionalText = (max: number) => z.string().max(max).nullable().optional();
 
@@ -37,13 +37,13 @@ export const templateFields = {
   body: z.string().min(1),
 };
 
-export const templateInputSchema = z.strictObject({ name: templateNameSchema, ...templateFields }).meta({ id: 'PromptTemplateInput' });
+export const templateInputSchema = z.strictObject({ name: templateNameSchema, ...templateFields }).meta({ id: 'NewPromptTemplate' });
 
 /** An update: any field but the name; at least one. */
 export const templatePatchSchema = z
   .strictObject({ ...templateFields, body: templateFields.body.optional() })
   .refine((patch) => Object.keys(patch).length > 0, 'an update changes at least one field')
-  .meta({ id: 'PromptTemplatePatch' });
+  .meta({ id: 'PromptTemplateChanges' });
 
 export type TemplateInput = z.output<typeof templateInputSchema>;
 export type TemplatePatch = z.output<typeof templatePatchSchema>;

@@ -175,6 +175,14 @@ describe('prompt library REST API', async () => {
     expect(exported.templates.map((t: Json) => t.name)).toEqual(['analyze_seo']);
   });
 
+  it('is documented in the OpenAPI document (schema ids do not collide with the MCP mirror’s)', async () => {
+    const res = await fetch(`${server.url}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Json;
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/prompts', '/api/v1/prompts/{name}/render', '/api/v1/prompts/export', '/api/v1/stats', '/api/v1/mcp/prompts']));
+    expect(doc.paths['/api/v1/prompts/{name}/render'].get.parameters.map((p: Json) => p.name).sort()).toEqual(['name', 'version']);
+  });
+
   it('leaves the MCP mirror of prompts at /api/v1/mcp/prompts working', async () => {
     const listed = await api('GET', '/mcp/prompts', user);
     expect(listed.status).toBe(200);

@@ -315,12 +315,13 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
         description:
           'Every query parameter but `version` is an argument. Missing required arguments are a 400 `validation_failed` whose `details.missing` lists them all; a template exceeding its limits is a 422 `render_limit_exceeded`.',
         params: nameParams,
-        querystring: z.record(z.string(), z.string().max(100_000)).describe('Arguments by name; `version` renders an older version'),
+        // Any other query parameter is an argument; repeated parameters (arrays) are refused.
+        querystring: z.object({ version: z.string().optional().describe('Render an older version') }).catchall(z.string().max(100_000)),
         response: { 200: renderedSchema, ...withRender },
       },
     },
     async (request) => {
-      const { version: rawVersion, ...args } = request.query;
+      const { version: rawVersion, ...args } = request.query as Record<string, string>;
       const version = rawVersion === undefined ? undefined : Number(rawVersion);
       if (version !== undefined && !(Number.isInteger(version) && version >= 1)) throw new PorticoError('validation_failed', '`version` must be a positive integer.');
       await visible(request, request.params.name);
