@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Dirent, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { PorticoError } from '../../core/errors.js';
 import type { DirectoryListing, FileContent, FileEntry, FileRootInfo, FilesService } from './files-service.js';
 import { detectMime, mimeFromExtension } from './mime.js';
@@ -97,10 +97,24 @@ export function createFilesService(roots: readonly ResolvedRoot[], limits: Files
     try {
       real = await realpath(join(root.real, ...segments));
     } catch (err) {
+      if (errno(err) === 'ENOENT') await refuseDanglingLinkOutside(root, segments);
       translate(err, root, segments);
     }
     if (!inside(root, real)) outside(root, segments);
     return real;
+  }
+
+  /**
+   * A dangling symlink is "not found" — unless it points outside, which is refused like any link
+   * out (its target may appear later, and the answer should not depend on that).
+   */
+  async function refuseDanglingLinkOutside(root: ResolvedRoot, segments: readonly string[]): Promise<void> {
+    const path = join(root.real, ...segments);
+    const link = await readlink(path).catch(() => undefined);
+    if (link === undefined) return;
+    const parent = await realpath(dirname(path)).catch(() => undefined);
+    if (parent === undefined) return;
+    if (!inside(root, resolve(parent, link))) outside(root, segments);
   }
 
   function entryOf(root: ResolvedRoot, segments: readonly string[], stats: Stats): FileEntry {

@@ -41,7 +41,8 @@ beforeAll(() => {
   symlinkSync(join(outside, 'secret.txt'), join(rw, 'escape.txt'));
   symlinkSync(outside, join(rw, 'escape-dir'));
   symlinkSync(join(rw, 'page.html'), join(rw, 'alias.html'));
-  symlinkSync(join(base, 'nowhere'), join(rw, 'dangling'));
+  symlinkSync(join(base, 'nowhere'), join(rw, 'dangling-out'));
+  symlinkSync(join(rw, 'not-yet.html'), join(rw, 'dangling-in'));
   files = createFilesService(
     [
       { name: 'rw', real: rw, writable: true },
@@ -70,6 +71,10 @@ describe('FilesService reads', () => {
     expect(await codeOf(files.read('rw', 'escape-dir/secret.txt'))).toBe('path_not_allowed');
     expect(await codeOf(files.list('rw', 'escape-dir'))).toBe('path_not_allowed');
     expect(await codeOf(files.stat('rw', 'escape-dir'))).toBe('path_not_allowed');
+    // A dangling link out is refused too, not "not found": its target may exist tomorrow.
+    expect(await codeOf(files.read('rw', 'dangling-out'))).toBe('path_not_allowed');
+    expect(await codeOf(files.write('rw', 'dangling-out', Buffer.from('x')))).toBe('path_not_allowed');
+    expect(existsSync(join(base, 'nowhere'))).toBe(false);
   });
 
   it('refuses every traversal spelling before touching the disk', async () => {
@@ -78,9 +83,9 @@ describe('FilesService reads', () => {
     }
   });
 
-  it('answers not_found for missing files, dangling links and unknown roots', async () => {
+  it('answers not_found for missing files, dangling links inside and unknown roots', async () => {
     expect(await codeOf(files.read('rw', 'missing.html'))).toBe('not_found');
-    expect(await codeOf(files.read('rw', 'dangling'))).toBe('not_found');
+    expect(await codeOf(files.read('rw', 'dangling-in'))).toBe('not_found');
     expect(await codeOf(files.read('nope', 'x'))).toBe('not_found');
   });
 
