@@ -21,6 +21,20 @@ export function redactUrl(value: string): string {
   }
 }
 
+/** Fields (exact names) whose every value is a credential: upstream `token`, `clientSecret`, `tokens`, `env`, `headers`… */
+const SECRET_CONTAINER = /^(password|secret|client_?secret|token|tokens|access_?token|refresh_?token|api_?key|authorization|cookie|credentials?|env|headers)$/i;
+
+/**
+ * A secret key holding structured data (e.g. `gateway.upstreams`, `mcpServers`): keep its shape
+ * readable, hide every string under a credential-like name, and URL passwords everywhere.
+ */
+function redactNested(value: unknown, hidden = false): unknown {
+  if (typeof value === 'string') return hidden ? REDACTED : /^https?:\/\//.test(value) ? redactUrl(value) : value;
+  if (Array.isArray(value)) return value.map((v) => redactNested(v, hidden));
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactNested(v, hidden || SECRET_CONTAINER.test(k))]));
+  return value;
+}
+
 export function redactConfig(config: FrozenConfig): Record<string, unknown> {
   const copy = structuredClone(config) as Record<string, unknown>;
   for (const key of configKeys()) {
@@ -30,6 +44,7 @@ export function redactConfig(config: FrozenConfig): Record<string, unknown> {
     const leaf = key.path[key.path.length - 1]!;
     const value = node?.[leaf];
     if (node && typeof value === 'string') node[leaf] = key.meta.secret === 'url' ? redactUrl(value) : REDACTED;
+    else if (node && typeof value === 'object' && value !== null) node[leaf] = redactNested(value);
   }
   return copy;
 }

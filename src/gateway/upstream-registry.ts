@@ -69,7 +69,7 @@ export interface UpstreamRegistryOptions {
   config: FrozenConfig;
   logger: Logger;
   audit?: AuditSink;
-  /** First retry delay after a failed start-up connection (doubles up to 60 s). */
+  /** First retry delay after a failed start-up connection (grows 1.5× per attempt, up to 60 s). */
   retryBaseMs?: number;
 }
 
@@ -119,7 +119,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       const permanent = error.code === 'conflict' || error.code === 'validation_failed';
       logger.warn({ upstream: k.definition.name, code: error.code, reason: error.message, retry: !permanent && !closed }, 'upstream could not connect');
       if (permanent || closed) return;
-      const delay = Math.min(MAX_RETRY_MS, retryBaseMs * 2 ** attempt);
+      const delay = Math.min(MAX_RETRY_MS, retryBaseMs * 1.5 ** attempt);
       k.retry = setTimeout(() => {
         delete k.retry;
         if (!closed && known.get(k.definition.id) === k) void connectWithRetry(k, attempt + 1);
