@@ -18,6 +18,7 @@ import { createFilesProvider } from './providers/files/files-provider.js';
 import { createConfigProvider } from './providers/config/config-provider.js';
 import { createSiteProvider } from './providers/site/site-provider.js';
 import { createWebProvider } from './providers/web/web-provider.js';
+import { createCodeProvider } from './providers/code/code-provider.js';
 import { createDatabaseProvider } from './providers/database/database-provider.js';
 import { createBlobsProvider } from './providers/blobs/blobs-provider.js';
 import type { Provider } from './providers/provider.js';
@@ -69,6 +70,7 @@ export function configuredProviders(config: FrozenConfig): Provider[] {
     // Blobs first: other providers (site) store results through services.blobs.
     if (config.blobs.enabled) providers.push(createBlobsProvider(config));
     providers.push(createWebProvider(config));
+    providers.push(createCodeProvider(config));
     if (config.databases.enabled) providers.push(createDatabaseProvider(config));
     if (config.files.enabled) providers.push(createFilesProvider(config));
     providers.push(createConfigProvider(config));

@@ -10,6 +10,9 @@ import type { PromptLibrary, PromptTemplate } from './prompt-library.js';
 /** The `source` of every catalog entry this provider adds. */
 export const PROMPTS_SOURCE = 'prompts';
 
+/** `_meta` key of a rendered prompt: `{ version, arguments }`. */
+export const RENDER_META = 'portico/prompt-template';
+
 /** How many completion values to offer (MCP allows up to 100). */
 const MAX_SUGGESTIONS = 20;
 
@@ -40,13 +43,14 @@ export function promptEntryFor(library: PromptLibrary, template: PromptTemplate)
     ...(template.title !== null ? { title: template.title } : {}),
     description: template.description ?? template.title ?? `Prompt template ${template.name}`,
     arguments: args,
-    meta: { 'portico/prompt-template': { version: template.version, category: template.category, tags: [...template.tags] } },
+    meta: { [RENDER_META]: { version: template.version, category: template.category, tags: [...template.tags] } },
     async get(given, ctx) {
       const rendered = await library.render(template.name, given, { principalId: ctx.principal.id, surface: ctx.surface });
       return {
         ...(rendered.description !== null ? { description: rendered.description } : {}),
         messages: [{ role: 'user', content: { type: 'text', text: rendered.text } }],
-        _meta: { 'portico/prompt-template': { version: rendered.version } },
+        // Which version rendered, with which arguments (defaults applied): the REST render route answers with these.
+        _meta: { [RENDER_META]: { version: rendered.version, arguments: { ...rendered.arguments } } },
       };
     },
     complete: Object.fromEntries(template.arguments.map((a) => [a.name, completerFor(library, template, a.name, a.default)])),

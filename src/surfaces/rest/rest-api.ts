@@ -11,6 +11,7 @@ import { blobRoutes } from './routes/blobs.routes.js';
 import { mcpCatalogRoutes } from './routes/mcp-catalog.routes.js';
 import { sessionRoutes, type SessionDirectory } from './routes/sessions.routes.js';
 import { registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
+import { apiResourceRoutes } from './routes/api-resources.routes.js';
 import { promptRoutes } from './routes/prompts.routes.js';
 import { aiConfigurationRoutes } from './routes/ai-configurations.routes.js';
 import { generateRoutes, generationStats } from './routes/generate.routes.js';
@@ -42,7 +43,8 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.audit) await api.register(auditRoutes, { pipeline: deps.pipeline, audit: deps.audit });
       if (deps.sessions) await api.register(sessionRoutes, { pipeline: deps.pipeline, sessions: deps.sessions, audit: deps.audit });
       // Provider areas: one line each, mounted when the provider published its service.
-      if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs });
+      if (deps.services?.apiResources) await api.register(apiResourceRoutes, { pipeline: deps.pipeline, apiResources: deps.services.apiResources });
+      if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs, audit: deps.audit });
       if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, statsContributors: deps.services.generation ? { generations: generationStats(deps.services.generation) } : {} });

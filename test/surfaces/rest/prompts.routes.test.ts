@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createPromptsProvider } from '../../../src/providers/prompts/prompts-provider.js';
 import type { Json } from '../../helpers/http.js';
+import { callCount } from '../../helpers/mcp-clients.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { call } from './identity-kit.js';
 
@@ -52,7 +53,10 @@ describe('prompt library REST API', async () => {
     const got = await api('GET', '/prompts/summarise', user);
     expect(got.body.arguments).toEqual(template.arguments);
 
+    const gets = await callCount(server.url, 'prompts/get', 'ok');
     const byQuery = await api('GET', `/prompts/summarise/render?text=${encodeURIComponent('A long story.')}&audience=kids`, user);
+    // The current version renders through the pipeline, like prompts/get: counted, audited, rate limited.
+    expect(await callCount(server.url, 'prompts/get', 'ok')).toBe(gets + 1);
     expect(byQuery.status).toBe(200);
     expect(byQuery.body).toEqual({ text: 'Summarise for kids in 50 words:\nA long story.', template: 'summarise', version: 1, arguments: { text: 'A long story.', audience: 'kids', words: '50' } });
     const byJson = await api('POST', '/prompts/summarise/render', user, { arguments: { text: 'T', audience: 'adults', words: 10 } });

@@ -2,10 +2,11 @@
  * /api/v1/prompts: the prompt library (seed 001) — templates, versions, rendering, categories,
  * import/export — and /api/v1/stats (usage). Reading a template, its versions or rendering it needs
  * `prompts:get:{name}` (the permission of the MCP prompt; a template you may not get is a 404);
- * changing the library, importing and reading usage statistics need `prompts:manage`.
+ * changing the library, importing and reading usage statistics need `prompts:manage`. Rendering
+ * the current version goes through the pipeline as `prompts/get` does (rate limits, audit, metrics).
  * The MCP mirror of prompts (any provider's, through the pipeline) stays at /api/v1/mcp/prompts.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PorticoError } from '../../../core/errors.js';
@@ -13,12 +14,14 @@ import { permissionFor } from '../../../core/identity/permissions.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import { parseLibraryText, serialiseLibrary } from '../../../providers/prompts/library-document.js';
 import type { PromptLibrary, PromptTemplate, PromptTemplateVersion, RenderedPrompt } from '../../../providers/prompts/prompt-library.js';
+import { PROMPTS_SOURCE, RENDER_META } from '../../../providers/prompts/prompt-entries.js';
 import { MANAGE_PROMPTS } from '../../../providers/prompts/prompt-tools.js';
 import { argumentSpecSchema, templateInputSchema, templateNameSchema, templatePatchSchema } from '../../../providers/prompts/template-schema.js';
-import { authenticateRequest } from '../../http/request-principal.js';
+import { authenticateRequest, scopeOf } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
 import { pageQuery } from '../identity-schemas.js';
 import { allows, principalOf, requirePermission } from './identity-route-support.js';
+import { disconnectSignal, settled } from './mcp-route-support.js';
 
 /**
  * Extra sections of GET /stats from other areas. The generation engineer plugs generations by
@@ -143,6 +146,24 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     return template;
   }
   const manage = async (request: FastifyRequest) => requirePermission(request, MANAGE_PROMPTS);
+
+  /**
+   * The current version of a template this library serves as an MCP prompt renders through the
+   * pipeline, like `prompts/get` (rate limits, audit, usage); an older version, or a template whose
+   * name a code prompt holds, renders through the library directly (usage is recorded either way).
+   */
+  async function render(request: FastifyRequest, reply: FastifyReply, name: string, args: Readonly<Record<string, unknown>>, version: number | undefined) {
+    await visible(request, name);
+    if (version === undefined && deps.pipeline.catalog.prompt(name)?.entry.source === PROMPTS_SOURCE) {
+      const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+      const result = settled(await deps.pipeline.getPrompt(scopeOf(request, 'rest'), name, given, { signal: disconnectSignal(reply) }), `Prompt ${name}`);
+      const meta = result._meta?.[RENDER_META] as { version: number; arguments: Record<string, string> } | undefined;
+      const first = result.messages[0]?.content;
+      if (!meta || !first || first.type !== 'text') throw new PorticoError('internal_error', `Prompt ${name} did not render as text.`);
+      return { text: first.text, template: name, version: meta.version, arguments: meta.arguments };
+    }
+    return toRenderedBody(await library.render(name, args, { version, principalId: by(request), surface: 'rest' }));
+  }
   const by = (request: FastifyRequest) => principalOf(request).id;
 
   api.get(
@@ -317,15 +338,14 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
         params: nameParams,
         // Any other query parameter is an argument; repeated parameters (arrays) are refused.
         querystring: z.object({ version: z.string().optional().describe('Render an older version') }).catchall(z.string().max(100_000)),
-        response: { 200: renderedSchema, ...withRender },
+        response: { 200: renderedSchema, ...withRender, 409: errorSchema, 504: errorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { version: rawVersion, ...args } = request.query as Record<string, string>;
       const version = rawVersion === undefined ? undefined : Number(rawVersion);
       if (version !== undefined && !(Number.isInteger(version) && version >= 1)) throw new PorticoError('validation_failed', '`version` must be a positive integer.');
-      await visible(request, request.params.name);
-      return toRenderedBody(await library.render(request.params.name, args, { version, principalId: by(request), surface: 'rest' }));
+      return render(request, reply, request.params.name, args, version);
     },
   );
 
@@ -340,13 +360,12 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
           arguments: z.record(z.string(), z.union([z.string().max(100_000), z.number(), z.boolean(), z.null()])).default({}),
           version: z.number().int().min(1).optional(),
         }),
-        response: { 200: renderedSchema, ...withRender, 413: errorSchema, 415: errorSchema },
+        response: { 200: renderedSchema, ...withRender, 409: errorSchema, 413: errorSchema, 415: errorSchema, 504: errorSchema },
       },
     },
-    async (request) => {
-      await visible(request, request.params.name);
+    async (request, reply) => {
       const { arguments: args, version } = request.body;
-      return toRenderedBody(await library.render(request.params.name, args, { version, principalId: by(request), surface: 'rest' }));
+      return render(request, reply, request.params.name, args, version);
     },
   );
 
