@@ -65,6 +65,21 @@ describe.each(activeDialects)('database SQL tool [%s]', (dialect) => {
     expect(Number(after.rows[0]![0])).toBeGreaterThan(0);
   });
 
+  it('stops a statement when the caller cancels', async () => {
+    const slow = dialect === 'postgres' ? 'select pg_sleep(10)' : 'with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c';
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const started = Date.now();
+    const outcome = await h.runtime.pipeline.callTool(h.scope(sqlReader), 'database', { query: slow }, { signal: controller.signal }).then(
+      (r) => JSON.stringify(r),
+      (e: Error) => e.message,
+    );
+    expect(outcome).toMatch(/cancel/i);
+    expect(Date.now() - started).toBeLessThan(1400);
+    const after = await h.ok<SqlOut>('database', { query: 'select 1' }, sqlReader);
+    expect(after.rows).toEqual([[1]]);
+  });
+
   const refusedInReadMode = [
     "insert into subscriptions (email, is_active, created_at) values ('sneaky@example.com', true, '2026-01-01')",
     'drop table items',
