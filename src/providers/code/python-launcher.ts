@@ -1,7 +1,8 @@
 /**
  * The small Python program that sets up the sandbox from the inside, just before the guest starts:
  * hides paths (an empty read-only tmpfs over directories, /dev/null over files — only inside the
- * private mount namespace), drops root to the sandbox user, sets the resource limits, closes every
+ * private mount namespace), drops every capability (bounding set emptied, no_new_privs), drops root
+ * to the sandbox user where Portico is root, sets the resource limits, closes every
  * inherited descriptor above stderr, and `execve`s the interpreter on the guest's file with an empty
  * environment. Anything that fails here aborts the run (exit 125) instead of running unconfined.
  */
@@ -36,6 +37,16 @@ except BaseException as err:
 guest = os.fork()
 if guest == 0:
     try:
+        # No capabilities, ever again: with an empty bounding set even uid 0 of a user namespace
+        # gets none at execve (so it cannot unmount what hides the data directory), and
+        # no_new_privs makes setuid binaries run unprivileged.
+        libc = ctypes.CDLL(None, use_errno=True)
+        for cap in range(64):
+            if libc.prctl(24, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # PR_CAPBSET_DROP; EINVAL past the last cap
+                die('cannot drop capability %d' % cap)
+        libc.prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            die('cannot set no_new_privs')
         if job['drop']:
             uid, gid = job['drop']
             os.setgroups([])

@@ -104,6 +104,20 @@ describe('Python sandbox', () => {
     expect(result.stdout).toMatch(/^refused \w+Error\n(refused \w+Error|listing \[\])\n$/);
   });
 
+  it('holds no capabilities, so it cannot unmount what hides the data directory', async () => {
+    const code = [
+      'import ctypes',
+      'status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\\t" in line)',
+      'print(status["CapEff"].strip(), status["CapBnd"].strip(), status["NoNewPrivs"].strip())',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      `print("umount", libc.umount2(${JSON.stringify(dataDir.root)}.encode(), 2), ctypes.get_errno())`,
+    ].join('\n');
+    const result = await sandbox.run(code, limits);
+    const [caps, umount] = result.stdout.trim().split('\n');
+    expect(caps).toBe('0000000000000000 0000000000000000 1');
+    expect(umount).toMatch(/^umount -1 (1|13)$/);
+  });
+
   it("sees neither Portico's environment nor its process", async () => {
     process.env.PORTICO_TEST_LEAK_MARKER = 'leak-7f3a';
     try {
