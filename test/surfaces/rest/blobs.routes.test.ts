@@ -304,6 +304,21 @@ describe('REST /api/v1/blobs', async () => {
     });
   });
 
+  it('records uploads, downloads and refusals in the audit trail like the matching MCP calls', async () => {
+    const data = Buffer.from('audited upload');
+    const up = await upload(data, 'audited.txt', b.keys.user);
+    await send(`${api}/${up.body.sha256}`, { key: b.keys.readonly });
+    await upload(Buffer.from('refused'), 'refused.txt', b.keys.readonly);
+    await new Promise((r) => setTimeout(r, 400));
+    const events = async (query: string) => (await send(`${b.url}/api/v1/audit?${query}`, { key: b.keys.admin })).body.items as Json[];
+    const uploads = await events(`target=upload_blob&principal=${encodeURIComponent(b.ids.user)}`);
+    expect(uploads.find((e) => e.details?.sha256 === sha(data))).toMatchObject({ surface: 'rest', action: 'tools/call', outcome: 'ok', details: { size: data.length, deduplicated: false } });
+    const reads = await events(`target=${encodeURIComponent(`portico://blobs/${sha(data)}`)}`);
+    expect(reads[0]).toMatchObject({ surface: 'rest', action: 'resources/read', outcome: 'ok', principal_id: b.ids.readonly });
+    const denied = await events(`target=upload_blob&principal=${encodeURIComponent(b.ids.readonly)}`);
+    expect(denied[0]).toMatchObject({ outcome: 'denied', error_code: '403' });
+  });
+
   it('lists with MIME prefix and filename filters and cursor pages', async () => {
     for (let i = 0; i < 5; i += 1) await upload(Buffer.from(`page item ${i}`), `paged-${i}.txt`, b.keys.user, { 'content-type': 'text/plain' });
     const seen: string[] = [];

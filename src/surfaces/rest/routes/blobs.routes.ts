@@ -17,17 +17,21 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PorticoError } from '../../../core/errors.js';
+import type { AuditSink } from '../../../core/pipeline/audit-sink.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import type { BlobRecord, BlobService, PutBlobResult } from '../../../providers/blobs/blob-service.js';
 import type { BlobSource } from '../../../store/blobs/blob-store.js';
 import { authenticateRequest } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
+import { auditDetails, registerBlobAudit } from './blob-audit.js';
 import { contentDisposition, etagOf, matchesIfNoneMatch, parseRange } from './blob-http.js';
 import { principalOf, requirePermission } from './identity-route-support.js';
 
 export interface BlobRouteDeps {
   pipeline: Pipeline;
   blobs: BlobService;
+  /** Records uploads, downloads, lists and deletes (as the matching tool or resource events). */
+  audit?: AuditSink | undefined;
 }
 
 const READ = 'blobs:read';
@@ -96,6 +100,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
   const { blobs } = deps;
   const maxBytes = blobs.limits.maxBytes;
   app.addHook('onRequest', authenticateRequest(deps.pipeline));
+  if (deps.audit) registerBlobAudit(app, deps.audit, blobs);
   // Only this plugin: uploads stream through untouched instead of being read (and limited) as JSON.
   app.removeAllContentTypeParsers();
   // One file part; its size is counted by the blob store (the same limit and error as raw bodies).
@@ -158,7 +163,9 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
         source = request.raw;
       }
       if (!filename) throw new PorticoError('validation_failed', 'A filename is required: ?filename=, X-Filename, or the multipart part’s filename.');
+      auditDetails(request, { arguments: { filename, mime_type: mimeType ?? null } });
       const stored: PutBlobResult = await blobs.put(source, { filename, mimeType, owner: principal.id, metadata, signal });
+      auditDetails(request, { sha256: stored.sha256, size: stored.size, deduplicated: stored.deduplicated });
       void reply.header('location', `/api/v1/blobs/${stored.sha256}`);
       return reply.status(stored.deduplicated ? 200 : 201).send({ ...toBody(blobs, stored), deduplicated: stored.deduplicated });
     },
@@ -235,6 +242,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
     async (request, reply) => {
       requirePermission(request, WRITE);
       const sha256 = checkedSha(request.params.sha256);
+      auditDetails(request, { arguments: { sha256 } });
       if (!(await blobs.delete(sha256, principalOf(request)))) throw new PorticoError('not_found', 'No blob has this SHA-256.');
       return reply.status(204).send();
     },
