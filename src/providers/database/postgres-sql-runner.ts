@@ -35,7 +35,11 @@ export function createPostgresSqlRunner(options: PostgresRunnerOptions): SqlRunn
         // A last resort if the server ignores statement_timeout (e.g. stuck in the network).
         query_timeout: request.timeoutMs + 2000,
       });
-      const onAbort = () => void client.end().catch(() => undefined);
+      // Closing the socket alone leaves the backend working until statement_timeout: cancel it too.
+      const onAbort = () => {
+        const pid = (client as unknown as { processID: number | null }).processID;
+        void cancelBackend(options, pid).finally(() => client.end().catch(() => undefined));
+      };
       try {
         await client.connect();
         if (request.signal?.aborted) throw new PorticoError('cancelled');
@@ -65,6 +69,19 @@ export function createPostgresSqlRunner(options: PostgresRunnerOptions): SqlRunn
     },
     async close() {},
   };
+}
+
+async function cancelBackend(options: PostgresRunnerOptions, pid: number | null): Promise<void> {
+  if (!pid) return;
+  const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('select pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Best effort: statement_timeout still bounds the statement.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 const TYPE_NAMES: Record<number, string> = { 16: 'boolean', 20: 'bigint', 21: 'smallint', 23: 'integer', 25: 'text', 700: 'real', 701: 'double precision', 1043: 'varchar', 1082: 'date', 1114: 'timestamp', 1184: 'timestamptz', 1700: 'numeric', 114: 'json', 3802: 'jsonb', 2950: 'uuid' };

@@ -78,6 +78,12 @@ describe.each(activeDialects)('database SQL tool [%s]', (dialect) => {
     expect(Date.now() - started).toBeLessThan(1400);
     const after = await h.ok<SqlOut>('database', { query: 'select 1' }, sqlReader);
     expect(after.rows).toEqual([[1]]);
+    if (dialect === 'postgres') {
+      // The backend stopped too (not only our socket): no pg_sleep is left running.
+      await new Promise((r) => setTimeout(r, 300));
+      const running = await h.ok<SqlOut>('database', { query: "select count(*) from pg_stat_activity where query = 'select pg_sleep(10)' and state = 'active'" }, sqlReader);
+      expect(Number(running.rows[0]![0])).toBe(0);
+    }
   });
 
   const refusedInReadMode = [
