@@ -250,7 +250,15 @@ export function createFilesService(roots: readonly ResolvedRoot[], limits: Files
         if (seen.has(realDir) || files.length >= max) return;
         seen.add(realDir);
         options.signal?.throwIfAborted();
-        for (const c of await children(root, realDir)) {
+        let entries: Awaited<ReturnType<typeof children>>;
+        try {
+          entries = await children(root, realDir);
+        } catch (err) {
+          // The starting directory must be readable; an unreadable one below it is skipped.
+          if (segments.length > start.length) return;
+          translate(err, root, segments);
+        }
+        for (const c of entries) {
           if (files.length >= max) return;
           if (c.stats.isDirectory()) await visit([...segments, c.name], c.real);
           else files.push(entryOf(root, [...segments, c.name], c.stats));

@@ -12,8 +12,9 @@ import { guarded, ok } from '../tool-results.js';
 import { siteRoot, type SiteContext } from './site-context.js';
 
 const IMAGE = /\.(png|jpe?g|gif|webp|avif|svg|bmp|tiff?|ico|heic|heif)$/i;
-/** Enough for every header image-size reads (JPEG dimensions may sit behind large EXIF blocks). */
-const HEADER_BYTES = 512 * 1024;
+/** Most headers fit in the first 64 KiB; JPEG dimensions may sit behind a large EXIF block, so retry with more. */
+const HEADER_BYTES = 64 * 1024;
+const LONG_HEADER_BYTES = 1024 * 1024;
 const MAX_IMAGES = 5000;
 const LEGACY_RASTER = new Set(['png', 'jpg', 'gif', 'bmp', 'tiff']);
 const EXTENSION_FORMATS: Readonly<Record<string, string>> = { jpeg: 'jpg', jpg: 'jpg', tif: 'tiff', tiff: 'tiff' };
@@ -52,6 +53,15 @@ export function suggestionsFor(image: Omit<ImageFinding, 'suggestions'>, extensi
   return out;
 }
 
+/** Format and dimensions from a file's first bytes; undefined when they do not tell. */
+function measure(bytes: Buffer): { type?: string | undefined; width?: number | undefined; height?: number | undefined } | undefined {
+  try {
+    return imageSize(bytes);
+  } catch {
+    return undefined; // not an image, or its header lies beyond what was read
+  }
+}
+
 export function imageReportTool(site: SiteContext, source: string): ToolEntry {
   async function run(args: Record<string, unknown>, ctx: ExecutionContext): Promise<CallToolResult> {
     const { files, root } = siteRoot(site, ctx.principal, 'staticRoot');
@@ -60,18 +70,15 @@ export function imageReportTool(site: SiteContext, source: string): ToolEntry {
     const candidates = (await files.walk(root, dir, { max: MAX_IMAGES * 4, signal: ctx.signal })).filter((f) => IMAGE.test(f.name)).slice(0, MAX_IMAGES);
     const images: ImageFinding[] = [];
     for (const file of candidates) {
-      const head = await files.read(root, file.path, { limit: HEADER_BYTES, signal: ctx.signal });
-      let format = 'unknown';
-      let width: number | undefined;
-      let height: number | undefined;
-      try {
-        const size = imageSize(head.bytes);
-        format = size.type ?? 'unknown';
-        width = size.width;
-        height = size.height;
-      } catch {
-        // Not an image after all (or a header beyond what was read): reported with what is known.
+      let head = await files.read(root, file.path, { limit: HEADER_BYTES, signal: ctx.signal });
+      let size = measure(head.bytes);
+      if (!size && head.truncated) {
+        head = await files.read(root, file.path, { limit: LONG_HEADER_BYTES, signal: ctx.signal });
+        size = measure(head.bytes);
       }
+      const format = size?.type ?? 'unknown';
+      const width = size?.width;
+      const height = size?.height;
       const facts = { path: file.path, uri: file.uri, format, ...(width !== undefined ? { width } : {}), ...(height !== undefined ? { height } : {}), bytes: file.size ?? head.entry.size ?? 0 };
       const extension = file.name.slice(file.name.lastIndexOf('.') + 1).toLowerCase();
       const suggestions = format === 'unknown' ? ['The file could not be read as an image: check that it is not corrupt or mislabelled.'] : suggestionsFor(facts, extension, budget);

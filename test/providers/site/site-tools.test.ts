@@ -3,7 +3,7 @@
  * are found (and nothing else), the clean page passes, the sitemap lists the real pages, the image
  * report judges the real images.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '../../../src/core/catalog/mcp-shapes.js';
@@ -140,9 +140,23 @@ describe('image_report on the demo images', () => {
     expect(s.summary.withSuggestions).toBe(4);
   });
 
+  it('finds JPEG dimensions behind large metadata blocks', async () => {
+    const dir = join(demo.dataDir, 'static', 'images');
+    const jpeg = readFileSync(join(dir, 'team.jpg'));
+    // Two 60 KiB APP1 segments (as cameras write EXIF and thumbnails) push the frame header past 64 KiB.
+    const app1 = () => {
+      const payload = Buffer.alloc(60 * 1024, 0x41);
+      const header = Buffer.from([0xff, 0xe1, 0, 0]);
+      header.writeUInt16BE(payload.length + 2, 2);
+      return Buffer.concat([header, payload]);
+    };
+    writeFileSync(join(dir, 'camera.jpg'), Buffer.concat([jpeg.subarray(0, 2), app1(), app1(), jpeg.subarray(2)]));
+    const s = structured(await imageReportTool(demo.site, 'site').handler({ path: 'images' }, READER));
+    expect(s.images.find((i: { path: string }) => i.path === 'images/camera.jpg')).toMatchObject({ format: 'jpg', width: 640, height: 400 });
+  });
+
   it('notices an extension that lies about the format', async () => {
     const dir = join(demo.dataDir, 'static', 'images');
-    const { readFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'photo.png'), readFileSync(join(dir, 'team.jpg')));
     const s = structured(await imageReportTool(demo.site, 'site').handler({ path: 'images' }, READER));
     const photo = s.images.find((i: { path: string }) => i.path === 'images/photo.png');
