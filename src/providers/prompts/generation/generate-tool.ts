@@ -62,7 +62,7 @@ function isSamplingState(value: unknown, template: string): value is SamplingSta
   return s.template === template && typeof s.version === 'number' && typeof s.askedAt === 'number' && typeof s.arguments === 'object' && s.arguments !== null;
 }
 
-export function generateTool(service: GenerationService, defaultMaxTokens: number, source: string): ToolEntry {
+export function generateTool(service: GenerationService, limits: { defaultMaxTokens: number; timeoutMs: number }, source: string): ToolEntry {
   async function sampleThroughClient(request: GenerationRequest, caller: Caller, ctx: ExecutionContext): Promise<CallToolResult | NeedsInput> {
     const state = ctx.input.state();
     const answer = readSampledAnswer(ctx.input.responses?.[SAMPLE_KEY]);
@@ -93,7 +93,7 @@ export function generateTool(service: GenerationService, defaultMaxTokens: numbe
     const rendered = await service.render(request, caller);
     const sample = ask.sample({
       messages: [{ role: 'user', content: { type: 'text', text: rendered.text } }],
-      maxTokens: request.maxTokens ?? defaultMaxTokens,
+      maxTokens: request.maxTokens ?? limits.defaultMaxTokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     });
     const next: SamplingState = { template: rendered.templateName, version: rendered.version, arguments: { ...rendered.arguments }, askedAt: Date.now() };
@@ -110,6 +110,7 @@ export function generateTool(service: GenerationService, defaultMaxTokens: numbe
     inputSchema: generateInputSchema,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     permission: GENERATE_PERMISSION,
+    timeoutMs: limits.timeoutMs,
     source,
     async handler(args, ctx) {
       const request = generationRequestFrom(args);

@@ -37,7 +37,9 @@ export function createGenerationProvider(config: FrozenConfig): Provider {
       });
       services.generation = service;
       services.jobs?.register(GENERATE_JOB, generationJobHandler(service));
-      catalog.add([generateTool(service, config.ai.defaultMaxTokens, GENERATION_SOURCE), ...(services.jobs ? [getJobTool(services.jobs, GENERATION_SOURCE)] : [])]);
+      // A generation may retry a slow model before it answers: its deadline covers that, not the default one.
+      const timeoutMs = Math.max(config.mcp.callTimeoutMs, config.ai.requestTimeoutMs * (config.ai.maxRetries + 1));
+      catalog.add([generateTool(service, { defaultMaxTokens: config.ai.defaultMaxTokens, timeoutMs }, GENERATION_SOURCE), ...(services.jobs ? [getJobTool(services.jobs, GENERATION_SOURCE)] : [])]);
     },
   };
 }

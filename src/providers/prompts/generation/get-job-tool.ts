@@ -5,6 +5,11 @@ import { toJobView, visibleJob } from '../../../jobs/job-view.js';
 
 export const GET_JOB_TOOL = 'get_job';
 
+function outputOf(result: unknown): string | undefined {
+  const output = typeof result === 'object' && result !== null ? (result as { output?: unknown }).output : undefined;
+  return typeof output === 'string' ? output : undefined;
+}
+
 export function getJobTool(jobs: JobService, source: string): ToolEntry {
   return {
     kind: 'tool',
@@ -22,7 +27,10 @@ export function getJobTool(jobs: JobService, source: string): ToolEntry {
     async handler(args, ctx) {
       const job = toJobView(await visibleJob((id) => jobs.get(id), args.id as string, ctx.principal));
       const summary = job.status === 'succeeded' ? 'succeeded' : job.error ? `${job.status} (last error: ${job.error})` : job.status;
-      return { content: [{ type: 'text', text: `Job ${job.id} (${job.kind}): ${summary}, attempt ${job.attempts} of ${job.max_attempts}.` }], structuredContent: { ...job } };
+      const text = `Job ${job.id} (${job.kind}): ${summary}, attempt ${job.attempts} of ${job.max_attempts}.`;
+      // Clients that read only text get the result too (a generation's output as is).
+      const result = job.status !== 'succeeded' ? undefined : outputOf(job.result) ?? JSON.stringify(job.result);
+      return { content: [{ type: 'text', text: result === undefined ? text : `${text}\n\n${result}` }], structuredContent: { ...job } };
     },
   };
 }

@@ -226,6 +226,7 @@ describe('AI generation over REST and MCP', async () => {
       10_000,
     );
     expect(polled.structuredContent.result.output).toBe('[claude-test] Say hello to MCP job');
+    expect(firstText(polled)).toMatch(/succeeded, attempt 1 of 3\.\n\n\[claude-test\] Say hello to MCP job$/);
     const { client: stranger } = await g.connect(otherUser, 'modern');
     const hidden = (await stranger.callTool({ name: 'get_job', arguments: { id: mcpJob } })) as Json;
     expect(hidden.isError).toBe(true);
@@ -247,6 +248,14 @@ describe('AI generation over REST and MCP', async () => {
     const retried = await api('POST', `/jobs/${id}/retry`, admin);
     expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
     expect((await eventually(() => api('GET', `/jobs/${id}`, user), (r) => r.body.status === 'succeeded', 10_000)).body.result.output).toBe('[claude-test] Say hello to Doomed');
+  });
+
+  it('documents the new endpoints in the OpenAPI document', async () => {
+    const doc = (await (await fetch(`${g.server.url}/openapi.json`)).json()) as Json;
+    for (const path of ['/api/v1/ai-configurations', '/api/v1/ai-configurations/{name}', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry', '/api/v1/prompts/{name}/generate']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(JSON.stringify(doc.components.schemas.AiConfiguration)).not.toContain('"api_key"');
   });
 
   it('adds generations by configuration (count, latency, tokens) to GET /stats', async () => {
