@@ -4,7 +4,7 @@
 // reference, all driven with the same modern (2026-07-28) echo tools/call, plus idle legacy-session memory.
 // Targets run one at a time, each in its own child process on 127.0.0.1. See bench/README.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,11 @@ const ROOT = resolve(BENCH_DIR, '..');
 
 /** Targets for Portico (see README). */
 const GOALS = { minRatioToBare: 0.4, minRatioToSdk: 5, maxP99Ms: 15, maxSessionRssBytes: 50 * 1024 * 1024 };
+/** Targets for the gateway: what a hop through Portico's gateway may cost over calling the upstream directly. */
+const GATEWAY_GOALS = { maxAddedP50Ms: 1, minRatioToDirect: 0.5 };
 
-const TARGET_NAMES = /** @type {const} */ (['bare', 'sdk', 'portico']);
+// `gateway` runs two processes: (d) an upstream Portico measured directly, and (e) a Portico gateway in front of it.
+const TARGET_NAMES = /** @type {const} */ (['bare', 'sdk', 'portico', 'gateway']);
 
 const USAGE = `usage: npm run bench -- [options]
   --duration <s>          measured seconds per target per round (default 5)
@@ -29,7 +32,8 @@ const USAGE = `usage: npm run bench -- [options]
                           ratios are taken round by round, so drift in a shared machine cancels (default 3)
   --warmup <s>            warm-up seconds per target, not counted (default 2)
   --connections <n>       concurrent connections (default 64)
-  --targets <list>        comma list of bare,sdk,portico (default all three)
+  --targets <list>        comma list of bare,sdk,portico,gateway (default all four; gateway = an upstream
+                          Portico measured directly and through a Portico gateway)
   --sessions <n>          idle legacy sessions for the RSS check (default 1000)
   --session-concurrency <n>  handshakes in flight (default 20)
   --skip-sessions         skip the idle-session RSS check
@@ -91,7 +95,7 @@ const log = (msg) => process.stderr.write(`${msg}\n`);
 
 /**
  * How to launch one target and tell that it is up.
- * @param {typeof TARGET_NAMES[number]} key
+ * @param {typeof TARGET_NAMES[number] | 'direct'} key
  * @param {number} port
  * @param {Record<string, string>} [extraEnv]
  */
@@ -143,7 +147,38 @@ function targetSpec(key, port, extraEnv = {}) {
         },
         readyHow: 'GET /health → 200',
       };
+    case 'direct':
+    case 'gateway': {
+      // (d) the upstream: Portico's conformance fixture (it has `echo`), no auth, nothing else.
+      // (e) the gateway: a Portico with no local tools, the upstream declared with an empty namespace,
+      //     so the very same `echo` request passes through unchanged. Both --no-auth: only the hop is measured.
+      const upstreamArgs = ['serve', '--conformance-fixture', '--no-providers', '--no-auth'];
+      const gatewayArgs = ['serve', '--no-providers', '--no-auth', '--config', gatewayConfig(extraEnv.UPSTREAM_URL ?? '')];
+      return {
+        label: key === 'direct' ? '(d) upstream Portico, direct' : '(e) Portico gateway → (d)',
+        url: `${base}/mcp`,
+        start: () =>
+          spawnNode(key, [join(ROOT, 'bin/portico.js'), ...(key === 'direct' ? upstreamArgs : gatewayArgs), '--host', HOST, '--port', String(port), '--data', makeTempDir(`portico-bench-${key}-`)], {
+            port,
+            cwd: ROOT,
+            env: { LOG_LEVEL: 'warn', PORTICO_RATE_LIMITS__PER_MINUTE: '1000000000', PORTICO_RATE_LIMITS__BURST: '1000000000' },
+          }),
+        probe: async () => {
+          const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
+          await res.arrayBuffer();
+          return res.status === 200;
+        },
+        readyHow: 'GET /health → 200',
+      };
+    }
   }
+}
+
+/** A config file declaring the upstream at `url` with an empty namespace (names pass through). */
+function gatewayConfig(url) {
+  const file = join(makeTempDir('portico-bench-gateway-config-'), 'gateway.json');
+  writeFileSync(file, JSON.stringify({ gateway: { upstreams: [{ name: 'upstream', namespace: '', transport: { type: 'http', url }, timeoutMs: 10_000 }] } }));
+  return file;
 }
 
 let benchData;
@@ -164,13 +199,13 @@ function porticoData() {
 
 /**
  * Start a target and wait until it answers.
- * @param {typeof TARGET_NAMES[number]} key
+ * @param {typeof TARGET_NAMES[number] | 'direct'} key
  * @param {Record<string, string>} [extraEnv]
  */
 async function startTarget(key, extraEnv) {
   const port = await freePort();
   const spec = targetSpec(key, port, extraEnv);
-  if (key === 'portico' && !existsSync(join(ROOT, 'dist/surfaces/cli/main.js'))) {
+  if (key !== 'bare' && key !== 'sdk' && !existsSync(join(ROOT, 'dist/surfaces/cli/main.js'))) {
     return { spec, child: undefined, ready: /** @type {const} */ ({ ok: false, reason: 'dist/ is missing: run `npm run build` first' }) };
   }
   log(`[${key}] starting on ${HOST}:${port} …`);
@@ -182,10 +217,11 @@ async function startTarget(key, extraEnv) {
 
 /**
  * Start and verify a target; it keeps running for the rounds that follow.
- * @param {typeof TARGET_NAMES[number]} key
+ * @param {typeof TARGET_NAMES[number] | 'direct'} key
+ * @param {Record<string, string>} [extraEnv]
  */
-async function prepareTarget(key) {
-  const { spec, child, ready } = await startTarget(key);
+async function prepareTarget(key, extraEnv) {
+  const { spec, child, ready } = await startTarget(key, extraEnv);
   if (!ready.ok) {
     const out = child?.output();
     if (child) await stopChild(child);
@@ -280,6 +316,14 @@ async function main() {
   const prepared = [];
   for (const key of TARGET_NAMES) {
     if (!cli.targets.includes(key)) continue;
+    if (key === 'gateway') {
+      // The upstream first; the gateway connects to it at start.
+      const direct = await prepareTarget('direct').catch((err) => ({ key: 'direct', label: 'direct', status: /** @type {const} */ ('failed'), stage: /** @type {const} */ ('verify'), reason: `harness error: ${errorText(err)}` }));
+      prepared.push(direct);
+      if (direct.status !== 'ready') continue;
+      prepared.push(await prepareTarget('gateway', { UPSTREAM_URL: direct.spec.url }).catch((err) => ({ key, label: key, status: /** @type {const} */ ('failed'), stage: /** @type {const} */ ('verify'), reason: `harness error: ${errorText(err)}` })));
+      continue;
+    }
     prepared.push(await prepareTarget(key).catch((err) => ({ key, label: key, status: /** @type {const} */ ('failed'), stage: /** @type {const} */ ('verify'), reason: `harness error: ${errorText(err)}` })));
   }
   /** @type {Record<string, import('./lib/load.mjs').LoadResult[]>} */
@@ -354,6 +398,27 @@ async function main() {
       out.push(`  throughput >= ${GOALS.minRatioToSdk}x SDK reference:  ${rs === undefined ? na('SDK reference not measured') : `${rs.toFixed(2)}x → ${verdict(rs >= GOALS.minRatioToSdk)}`}`);
       out.push(`  p99 <= ${GOALS.maxP99Ms} ms:                     ${ms(portico.p99)} ms → ${verdict(portico.p99 <= GOALS.maxP99Ms)}`);
       out.push(`  no errors under load:             ${portico.totalErrors} → ${verdict(portico.totalErrors === 0)}`);
+    }
+  }
+
+  if (cli.targets.includes('gateway')) {
+    const direct = byKey.direct?.status === 'ok' ? byKey.direct : undefined;
+    const through = byKey.gateway?.status === 'ok' ? byKey.gateway : undefined;
+    out.push('');
+    out.push('Gateway targets ((e) vs (d): the same echo call through the gateway and directly):');
+    if (!direct || !through) {
+      out.push(`  added p50 <= ${GATEWAY_GOALS.maxAddedP50Ms} ms: n/a (not measured)`);
+      out.push(`  throughput >= ${pct(GATEWAY_GOALS.minRatioToDirect)} of direct: n/a (not measured)`);
+    } else {
+      // Round by round, like the other ratios: adjacent windows see the same machine.
+      const n = Math.min(direct.rounds.length, through.rounds.length);
+      const added = median(Array.from({ length: n }, (_, i) => through.rounds[i].p50 - direct.rounds[i].p50));
+      const ratio = median(Array.from({ length: n }, (_, i) => through.rounds[i].rps / direct.rounds[i].rps));
+      const verdict = (/** @type {boolean} */ ok) => (ok ? 'PASS' : 'FAIL');
+      out.push(`  per-round req/s: direct ${direct.rounds.map((/** @type {any} */ l) => Math.round(l.rps)).join('/')}; gateway ${through.rounds.map((/** @type {any} */ l) => Math.round(l.rps)).join('/')}`);
+      out.push(`  added p50 <= ${GATEWAY_GOALS.maxAddedP50Ms} ms:             ${ms(added)} ms → ${verdict(added <= GATEWAY_GOALS.maxAddedP50Ms)}`);
+      out.push(`  throughput >= ${pct(GATEWAY_GOALS.minRatioToDirect)} of direct:   ${pct(ratio)} → ${verdict(ratio >= GATEWAY_GOALS.minRatioToDirect)}`);
+      out.push(`  no errors through the gateway:   ${through.load.totalErrors} → ${verdict(through.load.totalErrors === 0)}`);
     }
   }
 
