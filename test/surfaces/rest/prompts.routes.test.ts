@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createPromptsProvider } from '../../../src/providers/prompts/prompts-provider.js';
 import type { Json } from '../../helpers/http.js';
-import { callCount } from '../../helpers/mcp-clients.js';
+import { callCount, eventually } from '../../helpers/mcp-clients.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { call } from './identity-kit.js';
 
@@ -83,6 +83,13 @@ describe('prompt library REST API', async () => {
     ]);
 
     expect((await api('DELETE', '/prompts/summarise', user)).status).toBe(204);
+    // Every change is in the audit trail.
+    const admin = await key('admin');
+    const trail = await eventually(
+      async () => (await api('GET', '/audit?action=admin/prompts', admin)).body.items as Json[],
+      (items) => items.filter((e) => e.target === 'summarise').length === 4,
+    );
+    expect(trail.filter((e) => e.target === 'summarise').map((e) => e.details.operation).reverse()).toEqual(['create', 'update', 'restore', 'delete']);
     expect((await api('GET', '/prompts/summarise', user)).status).toBe(404);
     expect((await api('DELETE', '/prompts/summarise', user)).status).toBe(404);
   });

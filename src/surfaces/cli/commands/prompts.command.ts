@@ -10,9 +10,10 @@ import { createPromptLibrary } from '../../../providers/prompts/library.js';
 import { formatOf, parseLibraryText, serialiseLibrary, type LibraryFormat } from '../../../providers/prompts/library-document.js';
 import type { PromptLibrary } from '../../../providers/prompts/prompt-library.js';
 import { createTemplateRenderer } from '../../../providers/prompts/template-renderer.js';
-import { openStore } from '../../../runtime.js';
+import { openStore, type Store } from '../../../runtime.js';
+import { auditAdmin } from '../../../auth/audit/audit-events.js';
 import { createPromptRepository } from '../../../store/repositories/prompt.repository.js';
-import { readStdin } from '../admin-context.js';
+import { readStdin, withIdentity } from '../admin-context.js';
 import { CliExit, EXIT_USAGE, configFromFlags, withCommonOptions, type CommonFlags } from '../cli-context.js';
 
 interface PromptFileFlags extends CommonFlags {
@@ -30,10 +31,13 @@ function formatFor(file: string, flag: string | undefined): LibraryFormat {
   return formatOf(file === '-' ? undefined : file.split('.').pop());
 }
 
+const libraryOver = (store: Store, config: FrozenConfig): PromptLibrary =>
+  createPromptLibrary({ repository: createPromptRepository(store.database.db), renderer: createTemplateRenderer(config.prompts) });
+
 async function withLibrary<T>(config: FrozenConfig, run: (library: PromptLibrary) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   try {
-    return await run(createPromptLibrary({ repository: createPromptRepository(store.database.db), renderer: createTemplateRenderer(config.prompts) }));
+    return await run(libraryOver(store, config));
   } finally {
     await store.database.close();
   }
@@ -62,7 +66,12 @@ export function registerPromptsCommand(program: Command): void {
         throw new CliExit(EXIT_USAGE, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
       const document = parseLibraryText(text, format);
-      const report = await withLibrary(configFromFlags(flags), (library) => library.importLibrary(document, CLI_AUTHOR));
+      const config = configFromFlags(flags);
+      const report = await withIdentity(config, async (_identity, store, audit) => {
+        const done = await libraryOver(store, config).importLibrary(document, CLI_AUTHOR);
+        auditAdmin(audit, { action: 'admin/prompts', target: '*', operation: 'import', details: { created: done.created.length, updated: done.updated.length, unchanged: done.unchanged.length } });
+        return done;
+      });
       process.stdout.write(`created ${report.created.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}\n`);
       for (const name of report.created) process.stdout.write(`  + ${name}\n`);
       for (const name of report.updated) process.stdout.write(`  ~ ${name}\n`);

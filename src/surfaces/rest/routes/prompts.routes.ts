@@ -9,7 +9,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditAdmin } from '../../../auth/audit/audit-events.js';
 import { PorticoError } from '../../../core/errors.js';
+import type { AuditSink } from '../../../core/pipeline/audit-sink.js';
 import { permissionFor } from '../../../core/identity/permissions.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import { parseLibraryText, serialiseLibrary } from '../../../providers/prompts/library-document.js';
@@ -32,6 +34,8 @@ export type StatsContributor = (query: { since: string }) => Promise<unknown>;
 export interface PromptRouteDeps {
   pipeline: Pipeline;
   library: PromptLibrary;
+  /** Changes to the library are recorded here as `admin/prompts` events. */
+  audit?: AuditSink | undefined;
   /** E.g. `{ generations: … }` — see StatsContributor. */
   statsContributors?: Readonly<Record<string, StatsContributor>> | undefined;
 }
@@ -165,6 +169,10 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     return toRenderedBody(await library.render(name, args, { version, principalId: by(request), surface: 'rest' }));
   }
   const by = (request: FastifyRequest) => principalOf(request).id;
+  /** Record a change of the library in the audit trail (MCP tool calls are recorded by the pipeline). */
+  const audited = (request: FastifyRequest, target: string, operation: string, details?: Record<string, unknown>) => {
+    if (deps.audit) auditAdmin(deps.audit, { action: 'admin/prompts', target, operation, actor: { principal: principalOf(request), surface: 'rest', requestId: request.id }, details });
+  };
 
   api.get(
     '/prompts',
@@ -194,7 +202,9 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     { schema: { tags: ['prompts'], summary: 'Create a prompt template (version 1)', body: templateInputSchema, response: { 201: templateSchema, ...withConflict } } },
     async (request, reply) => {
       await manage(request);
-      return reply.status(201).send(toTemplateBody(await library.create(request.body, by(request))));
+      const created = await library.create(request.body, by(request));
+      audited(request, created.name, 'create', { version: created.version });
+      return reply.status(201).send(toTemplateBody(created));
     },
   );
 
@@ -250,6 +260,7 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     async (request) => {
       await manage(request);
       const report = await library.importLibrary(request.body, by(request));
+      audited(request, '*', 'import', { created: report.created.length, updated: report.updated.length, unchanged: report.unchanged.length });
       return { created: [...report.created], updated: [...report.updated], unchanged: [...report.unchanged] };
     },
   );
@@ -273,7 +284,9 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     async (request) => {
       await manage(request);
       await visible(request, request.params.name);
-      return toTemplateBody(await library.update(request.params.name, request.body, by(request)));
+      const updated = await library.update(request.params.name, request.body, by(request));
+      audited(request, updated.name, 'update', { version: updated.version });
+      return toTemplateBody(updated);
     },
   );
 
@@ -284,6 +297,7 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
       await manage(request);
       await visible(request, request.params.name);
       await library.delete(request.params.name);
+      audited(request, request.params.name, 'delete');
       return reply.status(204).send();
     },
   );
@@ -323,7 +337,9 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
     async (request) => {
       await manage(request);
       await visible(request, request.params.name);
-      return toTemplateBody(await library.restore(request.params.name, request.params.version, by(request)));
+      const restored = await library.restore(request.params.name, request.params.version, by(request));
+      audited(request, restored.name, 'restore', { version: restored.version, restoredFrom: request.params.version });
+      return toTemplateBody(restored);
     },
   );
 
