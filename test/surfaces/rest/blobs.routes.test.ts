@@ -304,6 +304,12 @@ describe('REST /api/v1/blobs', async () => {
     });
   });
 
+  it('documents the routes in the OpenAPI document', async () => {
+    const doc = (await send(`${b.url}/openapi.json`)).body;
+    expect(Object.keys(doc.paths['/api/v1/blobs'])).toEqual(expect.arrayContaining(['get', 'post']));
+    expect(Object.keys(doc.paths['/api/v1/blobs/{sha256}'])).toEqual(expect.arrayContaining(['get', 'delete']));
+  });
+
   it('records uploads, downloads and refusals in the audit trail like the matching MCP calls', async () => {
     const data = Buffer.from('audited upload');
     const up = await upload(data, 'audited.txt', b.keys.user);
