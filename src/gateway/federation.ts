@@ -9,7 +9,7 @@
  * entry's permission), and the per-entry permission (`tools:call:{name}`, `prompts:get:{name}`,
  * `resources:read:{uri}`) is checked again at use.
  */
-import type { Client } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Client } from '@modelcontextprotocol/client';
 import type { Catalog } from '../core/catalog/catalog.js';
 import type { CatalogEntry, Completer, PromptEntry, ResourceEntry, ResourceTemplateEntry, ToolEntry } from '../core/catalog/entries.js';
 import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, ReadResourceResult } from '../core/catalog/mcp-shapes.js';
@@ -41,6 +41,16 @@ type Upstream = {
   templates: Awaited<ReturnType<Client['listResourceTemplates']>>['resourceTemplates'];
   prompts: Awaited<ReturnType<Client['listPrompts']>>['prompts'];
 };
+
+/**
+ * The per-request envelope towards a modern upstream speaks for the downstream caller: its client
+ * capabilities (so the upstream asks only for input the caller can give, and answers -32021
+ * otherwise), and a log level — modern upstreams log only when a request names one; the caller's
+ * own level filter applies when Portico relays the messages, so ask for everything.
+ */
+function callerMeta(client: Client, ctx: ExecutionContext): { _meta?: JsonObject } {
+  return client.getProtocolEra() === 'modern' ? { _meta: { [LOG_LEVEL_META_KEY]: 'debug', [CLIENT_CAPABILITIES_META_KEY]: ctx.client.capabilities } } : {};
+}
 
 function withDefined<T extends object>(base: T, extra: Record<string, unknown>): T {
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) (base as Record<string, unknown>)[k] = v;
@@ -299,7 +309,7 @@ export class Federation {
         this.scope(ctx),
         `calling ${upstreamName}`,
         async (client) => {
-          const params = { name: upstreamName, arguments: args, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+          const params = { name: upstreamName, arguments: args, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
           const result = await client.callTool(params, this.relayOptions(signal, current));
           return inputRequired(result) ?? { kind: 'result' as const, value: result as CallToolResult };
         },
@@ -327,7 +337,7 @@ export class Federation {
               this.scope(ctx),
               `getting prompt ${upstreamName}`,
               async (client) => {
-                const params = { name: upstreamName, arguments: given, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+                const params = { name: upstreamName, arguments: given, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
                 const result = await client.getPrompt(params, this.relayOptions(signal, current));
                 return inputRequired(result) ?? { kind: 'result' as const, value: result as GetPromptResult };
               },
@@ -348,7 +358,7 @@ export class Federation {
         this.scope(ctx),
         `reading ${upstreamUri}`,
         async (client) => {
-          const params = { uri: upstreamUri, ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
+          const params = { uri: upstreamUri, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
           const result = await client.readResource(params, { ...this.relayOptions(signal, current), cacheMode: 'bypass' });
           const pending = inputRequired(result);
           if (pending) return pending;

@@ -208,7 +208,10 @@ export class UpstreamLink {
     const control = this.control;
     if (this.closed || !control || this.reconnecting) return;
     try {
-      await control.session.client.ping({ timeout: Math.min(this.definition.timeoutMs, 10_000) });
+      const options = { timeout: Math.min(this.definition.timeoutMs, 10_000) };
+      // The modern era has no ping: `server/discover` is its cheapest round trip.
+      if (control.session.era === 'modern') await control.session.client.discover(options);
+      else await control.session.client.ping(options);
     } catch (err) {
       if (this.control === control) {
         this.control = undefined;
@@ -344,6 +347,7 @@ export class UpstreamLink {
       if (err.code === -32002) return new PorticoError('not_found', this.describe(err), data === undefined ? undefined : { details: data as JsonObject });
       if (err.code === -32602) return new PorticoError('validation_failed', this.describe(err));
       if (err.code === -32601) return new PorticoError('not_found', this.describe(err));
+      if (err.code === -32021) return new PorticoError('missing_client_capability', this.describe(err), data === undefined ? undefined : { details: data as JsonObject });
       return new PorticoError('upstream_failed', `upstream ${this.definition.name} failed ${what}: ${this.describe(err)}`);
     }
     if (err instanceof SdkError && err.code === SdkErrorCode.RequestTimeout) return new PorticoError('upstream_timeout', `upstream ${this.definition.name} did not answer ${what} within ${this.definition.timeoutMs} ms`);

@@ -3,7 +3,7 @@
  * federated names, faithful results, prompts, resources, and real SDK clients in both eras on the
  * front door.
  */
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
 import { answeringClient, type Era } from '../helpers/mcp-clients.js';
