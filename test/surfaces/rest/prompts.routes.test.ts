@@ -1,20 +1,47 @@
 /**
  * /api/v1/prompts and /api/v1/stats against a real server: CRUD, versions and restore, rendering by
  * query parameters and JSON, missing arguments, limits, import/export round trips in JSON and YAML,
- * and who may do what (no credential, a wrong one, a role without the permission).
+ * and who may do what (no credential, a wrong one, a role without the permission). On SQLite, and
+ * on PostgreSQL when TEST_DATABASE_URL is set.
  */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createPromptsProvider } from '../../../src/providers/prompts/prompts-provider.js';
+import type { DialectName } from '../../../src/store/schema.js';
+import { activeDialects } from '../../helpers/dialects.js';
 import type { Json } from '../../helpers/http.js';
 import { callCount, eventually } from '../../helpers/mcp-clients.js';
 import { startTestServer } from '../../helpers/test-server.js';
 import { call } from './identity-kit.js';
 
-describe('prompt library REST API', async () => {
+const pgUrl = process.env.TEST_DATABASE_URL;
+const schemas: string[] = [];
+afterAll(async () => {
+  if (!schemas.length) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+});
+
+/** Server environment for a dialect: SQLite in the data directory, or a throwaway PostgreSQL schema. */
+function databaseEnv(dialect: DialectName): Record<string, string> {
+  if (dialect === 'sqlite') return {};
+  const schema = `t_prompts_${randomBytes(5).toString('hex')}`;
+  schemas.push(schema);
+  return { DATABASE_URL: pgUrl!, PORTICO_DATABASE__SCHEMA: schema };
+}
+
+describe.each(activeDialects)('prompt library REST API [%s]', async (dialect) => {
   const providers = () => [createPromptsProvider(loadConfig({ env: { PORTICO_PROMPTS__MAX_OUTPUT_BYTES: '5000', PORTICO_PROMPTS__RENDER_TIMEOUT_MS: '300' } }))];
-  const server = await startTestServer({ PORTICO_ADMIN_PASSWORD: 'admin password for prompts' }, { providers: providers() });
+  const server = await startTestServer({ PORTICO_ADMIN_PASSWORD: 'admin password for prompts', ...databaseEnv(dialect) }, { providers: providers() });
+  it('runs on the expected database', () => {
+    expect(server.database.dialect).toBe(dialect);
+  });
+
   const key = async (role: string) => (await server.identity.createKey({ name: `${role}-key`, role })).secret;
   const user = await key('user');
   const agent = await key('ai_agent');
@@ -128,7 +155,7 @@ describe('prompt library REST API', async () => {
     expect(parseYaml(yamlText).templates).toEqual(document.templates);
 
     // Into a fresh server: YAML in, the same library out.
-    const other = await startTestServer({ PORTICO_ADMIN_PASSWORD: 'admin password for prompts', PORTICO_PROMPTS__SEED_BUILTINS: 'false' }, { providers: [createPromptsProvider(loadConfig({ env: { PORTICO_PROMPTS__SEED_BUILTINS: 'false' } }))] });
+    const other = await startTestServer({ PORTICO_ADMIN_PASSWORD: 'admin password for prompts', PORTICO_PROMPTS__SEED_BUILTINS: 'false', ...databaseEnv(dialect) }, { providers: [createPromptsProvider(loadConfig({ env: { PORTICO_PROMPTS__SEED_BUILTINS: 'false' } }))] });
     const otherKey = (await other.identity.createKey({ name: 'u', role: 'user' })).secret;
     const imported = await call(other.url, 'POST', '/api/v1/prompts/import', { token: otherKey, headers: { 'content-type': 'application/yaml' } });
     expect(imported.status).toBe(400);
