@@ -146,6 +146,19 @@ describe('Python sandbox', () => {
     expect(existsSync(cwd!)).toBe(false);
   });
 
+  it('in rlimits mode keeps limits and the empty environment but does NOT block the network, as the README says', async () => {
+    const weak = createPythonSandbox({ executable: '/usr/bin/python3', isolation: 'rlimits', cpuSeconds: 3, fileSizeBytes: 1024 * 1024, processes: 16, hiddenPaths: [dataDir.root] });
+    expect(weak.isolation).toMatch(/NOT blocked/);
+    const port = (listener.address() as AddressInfo).port;
+    const before = accepted;
+    const code = `import os, socket\nprint(sorted(k for k in os.environ if k != "LC_CTYPE"))\ns = socket.create_connection(("127.0.0.1", ${port}), timeout=2)\nprint(s.recv(100).decode().strip())`;
+    const result = await weak.run(code, limits);
+    expect(result.stdout).toBe("[]\nhello from the host\n");
+    expect(accepted - before).toBe(1);
+    const loop = await weak.run('while True:\n    pass', { ...limits, timeoutMs: 800 });
+    expect(loop).toMatchObject({ ok: false, timedOut: true });
+  });
+
   it('caps file writes and output', async () => {
     const big = await sandbox.run('open("big.bin", "wb").write(b"x" * (4 * 1024 * 1024))', limits);
     expect(big.ok).toBe(false);
