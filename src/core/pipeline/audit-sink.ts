@@ -12,7 +12,7 @@ export type CallAction = 'tools/call' | 'resources/read' | 'prompts/get' | 'comp
 
 /** Authentication outcomes (`target`: the account or client id) and administrative changes (`target`: what changed). */
 export type AuthAction = 'auth/login' | 'auth/logout' | 'auth/refresh' | 'auth/token';
-export type AdminAction = 'admin/users' | 'admin/keys' | 'admin/roles' | 'admin/sessions' | 'admin/oauth-clients' | 'admin/upstreams' | 'admin/prompts';
+export type AdminAction = 'admin/users' | 'admin/keys' | 'admin/roles' | 'admin/sessions' | 'admin/oauth-clients' | 'admin/upstreams' | 'admin/prompts' | 'admin/ai-configurations';
 
 export type AuditAction = CallAction | AuthAction | AdminAction;
 

@@ -48,7 +48,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, audit: deps.audit, statsContributors: deps.services.generation ? { generations: generationStats(deps.services.generation) } : {} });
-      if (deps.services?.generation) await api.register(aiConfigurationRoutes, { pipeline: deps.pipeline, generation: deps.services.generation });
+      if (deps.services?.generation) await api.register(aiConfigurationRoutes, { pipeline: deps.pipeline, generation: deps.services.generation, audit: deps.audit });
       if (deps.services?.generation) await api.register(generateRoutes, { pipeline: deps.pipeline, generation: deps.services.generation });
       if (deps.services?.jobs) await api.register(jobRoutes, { pipeline: deps.pipeline, jobs: deps.services.jobs });
     },

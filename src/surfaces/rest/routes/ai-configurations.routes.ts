@@ -3,10 +3,12 @@
  * (admins). The API key is accepted on create and update and never returned: responses say only
  * `has_api_key`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditAdmin } from '../../../auth/audit/audit-events.js';
 import { PorticoError } from '../../../core/errors.js';
+import type { AuditSink } from '../../../core/pipeline/audit-sink.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import {
   AI_CONFIGURATION_NAME,
@@ -22,6 +24,8 @@ import { principalOf, requirePermission } from './identity-route-support.js';
 export interface AiConfigurationRouteDeps {
   pipeline: Pipeline;
   generation: GenerationService;
+  /** Changes are audited: which configuration, which fields — never the key itself. */
+  audit?: AuditSink | undefined;
 }
 
 export const AI_MANAGE = 'ai:manage';
@@ -35,6 +39,11 @@ export async function aiConfigurationRoutes(app: FastifyInstance, deps: AiConfig
   app.addHook('preHandler', async (request) => requirePermission(request, AI_MANAGE));
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['ai'];
+  const record = (request: FastifyRequest, name: string, operation: string, details: Record<string, unknown>) => {
+    if (deps.audit) auditAdmin(deps.audit, { action: 'admin/ai-configurations', target: name, operation, actor: { principal: principalOf(request), surface: 'rest', requestId: request.id }, details });
+  };
+  /** The names of the fields a body set (the key's name, never its value). */
+  const fieldsOf = (body: object) => Object.keys(body).filter((k) => k !== 'name');
 
   api.get(
     '/ai-configurations',
@@ -55,7 +64,11 @@ export async function aiConfigurationRoutes(app: FastifyInstance, deps: AiConfig
   api.post(
     '/ai-configurations',
     { schema: { tags, summary: 'Create an AI configuration (the API key is stored encrypted)', body: aiConfigurationCreateSchema, response: { 201: aiConfigurationViewSchema, ...withConflict } } },
-    async (request, reply) => reply.status(201).send(await generation.createConfiguration(request.body, principalOf(request).id)),
+    async (request, reply) => {
+      const created = await generation.createConfiguration(request.body, principalOf(request).id);
+      record(request, created.name, 'create', { provider: created.provider, model: created.model, fields: fieldsOf(request.body) });
+      return reply.status(201).send(created);
+    },
   );
 
   api.get(
@@ -79,7 +92,11 @@ export async function aiConfigurationRoutes(app: FastifyInstance, deps: AiConfig
         response: { 200: aiConfigurationViewSchema, ...withConflict },
       },
     },
-    async (request) => generation.updateConfiguration(request.params.name, request.body),
+    async (request) => {
+      const updated = await generation.updateConfiguration(request.params.name, request.body);
+      record(request, updated.name, 'update', { fields: fieldsOf(request.body) });
+      return updated;
+    },
   );
 
   api.delete(
@@ -87,6 +104,7 @@ export async function aiConfigurationRoutes(app: FastifyInstance, deps: AiConfig
     { schema: { tags, summary: 'Delete an AI configuration (its stored generations stay)', params: nameParams, response: { 204: z.undefined(), ...errorResponses } } },
     async (request, reply) => {
       if (!(await generation.deleteConfiguration(request.params.name))) throw new PorticoError('not_found', `No AI configuration named ${request.params.name}.`);
+      record(request, request.params.name, 'delete', {});
       return reply.status(204).send();
     },
   );

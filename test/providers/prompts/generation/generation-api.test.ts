@@ -309,6 +309,10 @@ describe('AI generation over REST and MCP', async () => {
       5_000,
     );
     const audit = JSON.stringify(events);
+    // Configuration changes are audited by name and fields, never with the key.
+    const changes = events.filter((e) => e.action === 'admin/ai-configurations');
+    expect(changes.map((e) => `${JSON.parse(e.details!).operation} ${e.target}`)).toEqual(expect.arrayContaining(['create primary', 'create secondary', 'update primary', 'delete scratch']));
+    expect(JSON.parse(changes.find((e) => e.target === 'primary' && e.details!.includes('"create"'))!.details!)).toMatchObject({ operation: 'create', provider: 'openai', fields: expect.arrayContaining(['api_key', 'model']) });
     await g.server.close();
     const logged = g.logs.join('');
     expect(logged).toContain('"msg"');
