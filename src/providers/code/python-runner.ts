@@ -160,7 +160,8 @@ export function createPythonSandbox(options: PythonSandboxOptions): PythonSandbo
           child.once('close', (exitCode, sig) => {
             clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
-            killGroup(); // anything the guest left behind in its group
+            // Namespaced runs end with their PID namespace; without one, strays may remain in the group.
+            if (!chosen.mount) killGroup();
             const stdout = Buffer.concat(streams.stdout).toString('utf8');
             const stderr = Buffer.concat(streams.stderr).toString('utf8');
             if (exitCode === LAUNCHER_EXIT && stderr.startsWith('portico sandbox:')) {

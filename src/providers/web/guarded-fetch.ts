@@ -111,6 +111,8 @@ export async function guardedFetch(req: OutboundRequest, policy: FetchPolicy): P
   const signal = req.signal ? AbortSignal.any([req.signal, deadline]) : deadline;
   const base = cleanHeaders(req.headers);
   if (!base['user-agent']) base['user-agent'] = policy.userAgent;
+  // Bodies are shown as they arrive and capped in bytes: no compressed answers (and no zip bombs).
+  base['accept-encoding'] = 'identity';
   let method = req.method;
   let body = req.body === undefined ? undefined : JSON.stringify(req.body);
   if (body !== undefined && !base['content-type']) base['content-type'] = 'application/json';

@@ -41,6 +41,7 @@ describe('web_api', () => {
     const echoed = structured(result).json;
     expect(echoed.method).toBe(method);
     expect(echoed.headers['x-trace']).toBe('abc-123');
+    expect(echoed.headers['accept-encoding']).toBe('identity');
     if (body) {
       expect(JSON.parse(echoed.body)).toEqual(body);
       expect(echoed.headers['content-type']).toBe('application/json');
