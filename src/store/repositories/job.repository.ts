@@ -97,6 +97,16 @@ export function createJobRepository(db: Kysely<DatabaseSchema>, dialect: Dialect
     async claim(kinds, owner, leaseMs) {
       if (kinds.length === 0) return undefined;
       const t = now();
+      // An idle queue is the common case: look before taking a write lock (SQLite) or row locks.
+      const due = await db
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('run_at', '<=', iso(t))
+        .where('kind', 'in', [...kinds])
+        .limit(1)
+        .executeTakeFirst();
+      if (!due) return undefined;
       const token = randomBytes(16).toString('hex');
       const row = await db
         .updateTable('jobs')
@@ -171,6 +181,8 @@ export function createJobRepository(db: Kysely<DatabaseSchema>, dialect: Dialect
 
     async reapExpired() {
       const t = iso(now());
+      const lapsedAny = await db.selectFrom('jobs').select('id').where('status', '=', 'running').where('lease_expires_at', '<=', t).limit(1).executeTakeFirst();
+      if (!lapsedAny) return { requeued: 0, dead: 0 };
       const lapsed = () => db.updateTable('jobs').where('status', '=', 'running').where('lease_expires_at', '<=', t);
       const dead = await lapsed()
         .whereRef('attempts', '>=', 'max_attempts')
