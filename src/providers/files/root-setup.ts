@@ -2,10 +2,11 @@
  * Turn the `files.roots` configuration into ready directories: a relative path lives under the data
  * directory and is created when missing (the default `templates` and `static` roots then get their
  * demo content); an absolute path must already exist, because creating directories elsewhere on the
- * machine is not Portico's call. Refusals name the root and the reason.
+ * machine is not Portico's call. A root that contains the data directory is refused: it would serve
+ * the secret key and the database. Refusals name the root and the reason.
  */
 import { mkdir, realpath, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { FilesConfig } from '../../config/sections/files.js';
 import { PorticoError } from '../../core/errors.js';
 import type { Logger } from '../../logging/logger.js';
@@ -51,7 +52,13 @@ export async function prepareRoots(files: FilesConfig, dataDir: string, logger: 
           logger.info({ root: name }, 'file root created with demo content');
         }
       }
-      roots.push({ name, real: await realpath(path), writable: root.writable, description: root.description });
+      const real = await realpath(path);
+      // A root holding the data directory would serve the secret key and the database.
+      const data = await realpath(dataDir);
+      if (data === real || data.startsWith(real.endsWith(sep) ? real : real + sep)) {
+        throw new PorticoError('startup_failed', `file root "${name}" (${path}) contains the data directory, which holds the secret key and the database; choose a directory inside or beside it`);
+      }
+      roots.push({ name, real, writable: root.writable, description: root.description });
     } catch (err) {
       if (err instanceof PorticoError) throw err;
       throw new PorticoError('startup_failed', `file root "${name}" (${path}) is not usable (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });

@@ -61,6 +61,16 @@ describe('prepareRoots', () => {
     expect(notDir.message).toMatch(/is not a directory/);
   });
 
+  it('refuses a root that would expose the data directory (secret key, database)', async () => {
+    const parent = tempDir();
+    const dataDir = join(parent, 'data');
+    mkdirSync(dataDir);
+    for (const path of ['.', parent, dataDir]) {
+      const err = await refusal(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ everything: { path } }) }), dataDir, silentLogger));
+      expect(err.message, path).toMatch(/contains the data directory/);
+    }
+  });
+
   it('refuses root names that would clash with other URIs or are not plain', () => {
     for (const name of ['blobs', 'config', 'Templates', '../x', 'a/b', '']) {
       expect(() => filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ [name]: { path: 'x' } }) }), name).toThrow(/files\.roots/);
