@@ -5,9 +5,10 @@
  */
 import type { FrozenConfig } from '../../config/schema.js';
 import type { CatalogEntry } from '../../core/catalog/entries.js';
+import { PorticoError } from '../../core/errors.js';
 import type { Provider, ProviderContext } from '../provider.js';
 import { openConnection, type OpenConnection } from './connections.js';
-import { seedDemoData } from './demo-data.js';
+import { DEMO_TABLES, seedDemoData } from './demo-data.js';
 import { introspectTable } from './introspect.js';
 import { sqlEntries } from './sql-tool.js';
 import { assertUniqueNames, tableEntries } from './table-entries.js';
@@ -38,12 +39,13 @@ export function createDatabaseProvider(config: FrozenConfig): Provider {
           const connection = openConnection(name, spec, config, store);
           opened.push(connection);
           for (const [table, exposure] of Object.entries(spec.tables)) {
-            // The demo tables exist only where the demo was seeded; elsewhere skipping them is expected.
+            // The demo tables exist only where the demo was seeded (and not dropped since): without them the
+            // default configuration simply exposes less.
             try {
               models.push(await introspectTable(connection, table, exposure));
             } catch (err) {
-              if (connection.embedded && !seedDemo && (table === 'items' || table === 'subscriptions')) {
-                logger.info({ table }, 'demo table not present (databases.demo is off for this database); not exposed');
+              if (connection.embedded && DEMO_TABLES.has(table) && err instanceof PorticoError && err.code === 'config_invalid' && err.message.includes(`table "${table}" does not exist`)) {
+                logger.info({ table }, 'demo table not present in the embedded database; not exposed');
                 continue;
               }
               throw err;

@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DialectName } from '../../store/schema.js';
 
 export const DEMO_SEEDED_SETTING = 'demo_app.seeded';
+export const DEMO_TABLES: ReadonlySet<string> = new Set(['items', 'subscriptions']);
 export const DEMO_ITEM_COUNT = 320;
 export const DEMO_SUBSCRIPTION_COUNT = 180;
 /** Rows are dated in the twelve months before this instant (fixed, so analyses are reproducible). */
@@ -121,12 +122,16 @@ export async function createDemoTables(db: Kysely<unknown>, dialect: DialectName
 
 /**
  * Create the demo tables and fill them once. Returns whether rows were inserted. The flag and the
- * rows are written in one transaction, so two nodes starting together seed once.
+ * rows are written in one transaction, so two nodes starting together seed once; once the flag is
+ * set nothing is created again.
  */
 export async function seedDemoData(db: Kysely<unknown>, dialect: DialectName): Promise<boolean> {
-  await createDemoTables(db, dialect);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the demo tables are not in Portico's schema type
-  return (db as Kysely<any>).transaction().execute(async (trx) => {
+  const anyDb = db as Kysely<any>;
+  // Seeded before: leave everything as the operator left it (even dropped tables stay dropped).
+  if (await anyDb.selectFrom('settings').select('key').where('key', '=', DEMO_SEEDED_SETTING).executeTakeFirst()) return false;
+  await createDemoTables(db, dialect);
+  return anyDb.transaction().execute(async (trx) => {
     const now = new Date().toISOString();
     const claimed = await trx
       .insertInto('settings')

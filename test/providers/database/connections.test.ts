@@ -147,6 +147,13 @@ describe('demo application data', () => {
     runtime = await open();
     expect(await count()).toBe(left);
     expect(await runtime.store.database.db.selectFrom('settings').select('key').where('key', '=', DEMO_SEEDED_SETTING).executeTakeFirst()).toBeDefined();
+    // Dropped demo tables stay dropped: the start succeeds and simply exposes less.
+    await db().schema.dropTable('items').execute();
+    await runtime.close();
+    runtime = await open();
+    const tools = runtime.catalog.tools().map((t) => t.entry.name);
+    expect(tools).not.toContain('search_items');
+    expect(tools).toContain('create_subscription');
     await runtime.close();
   });
 
