@@ -36,7 +36,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Writers racing on one template retry this often before reporting a conflict. */
 const MAX_WRITE_ATTEMPTS = 3;
 
-type ChangeListener = (change: PromptLibraryChange) => void;
+type ChangeListener = (changes: readonly PromptLibraryChange[]) => void;
+/** Where a write reports its change: at once, or into an import's batch. */
+type Emit = (change: PromptLibraryChange) => void;
 
 function parseJson<T>(text: string, fallback: T): T {
   try {
@@ -101,9 +103,10 @@ function contentKey(t: { title: string | null; description: string | null; categ
 export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrary {
   const { repository, renderer } = options;
   const listeners = new Set<ChangeListener>();
-  const emit = (change: PromptLibraryChange) => {
-    for (const l of listeners) l(change);
+  const notify = (changes: readonly PromptLibraryChange[]) => {
+    for (const l of listeners) l(changes);
   };
+  const emit: Emit = (change) => notify([change]);
 
   function validInput(input: unknown, what = 'Invalid prompt template'): TemplateInput {
     const parsed = templateInputSchema.safeParse(input);
@@ -141,7 +144,7 @@ export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrar
   }
 
   /** Write the next version built from the current row; retried when another writer got in first. */
-  async function appendNext(name: string, build: (current: PromptTemplate) => PromptVersionRow): Promise<PromptTemplate> {
+  async function appendNext(name: string, build: (current: PromptTemplate) => PromptVersionRow, report: Emit = emit): Promise<PromptTemplate> {
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = toTemplate(await existing(name));
       const next = build(current);
@@ -155,23 +158,23 @@ export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrar
       }
       if (written) {
         const template = toTemplate(await existing(name));
-        emit({ kind: 'updated', name, template });
+        report({ kind: 'updated', name, template });
         return template;
       }
     }
     throw new PorticoError('conflict', `Prompt template "${name}" is being changed by someone else; try again.`);
   }
 
-  async function create(input: PromptTemplateInput, createdBy: string): Promise<PromptTemplate> {
+  async function create(input: PromptTemplateInput, createdBy: string, report: Emit = emit): Promise<PromptTemplate> {
     const valid = validInput(input);
     const inserted = await repository.insertTemplate(versionRow(valid.name, 1, valid, createdBy));
     if (!inserted) throw new PorticoError('conflict', `A prompt template named "${valid.name}" already exists.`, { details: { name: valid.name } });
     const template = toTemplate(await existing(valid.name));
-    emit({ kind: 'created', name: valid.name, template });
+    report({ kind: 'created', name: valid.name, template });
     return template;
   }
 
-  async function update(name: string, patch: unknown, updatedBy: string): Promise<PromptTemplate> {
+  async function update(name: string, patch: unknown, updatedBy: string, report: Emit = emit): Promise<PromptTemplate> {
     const parsed = templatePatchSchema.safeParse(patch);
     if (!parsed.success) throw invalid('Invalid prompt template update', parsed.error);
     const p = parsed.data;
@@ -190,6 +193,7 @@ export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrar
         },
         updatedBy,
       ),
+      report,
     );
   }
 
@@ -353,20 +357,13 @@ export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrar
         }
       });
       const report = { created: [] as string[], updated: [] as string[], unchanged: [] as string[] };
-      for (const t of templates) {
-        const current = await repository.template(t.name);
-        if (!current) {
-          await create(t, importedBy);
-          report.created.push(t.name);
-          continue;
-        }
-        const incoming = { title: t.title ?? null, description: t.description ?? null, category: t.category ?? null, tags: t.tags ?? [], arguments: t.arguments ?? [], body: t.body };
-        if (contentKey(incoming) === contentKey(toTemplate(current))) {
-          report.unchanged.push(t.name);
-          continue;
-        }
-        await update(t.name, incoming, importedBy);
-        report.updated.push(t.name);
+      // One notification for the whole import (one catalog change, one list_changed), even if it stops half-way.
+      const batch: PromptLibraryChange[] = [];
+      const collect: Emit = (change) => batch.push(change);
+      try {
+        await importEach(templates, importedBy, report, collect);
+      } finally {
+        if (batch.length) notify(batch);
       }
       return report;
     },
@@ -376,4 +373,23 @@ export function createPromptLibrary(options: PromptLibraryOptions): PromptLibrar
       return () => listeners.delete(listener);
     },
   };
+
+  /** Create or update each (already validated) template in turn, reporting changes to `collect`. */
+  async function importEach(templates: readonly TemplateInput[], importedBy: string, report: { created: string[]; updated: string[]; unchanged: string[] }, collect: Emit): Promise<void> {
+    for (const t of templates) {
+      const current = await repository.template(t.name);
+      if (!current) {
+        await create(t, importedBy, collect);
+        report.created.push(t.name);
+        continue;
+      }
+      const incoming = { title: t.title ?? null, description: t.description ?? null, category: t.category ?? null, tags: t.tags ?? [], arguments: t.arguments ?? [], body: t.body };
+      if (contentKey(incoming) === contentKey(toTemplate(current))) {
+        report.unchanged.push(t.name);
+        continue;
+      }
+      await update(t.name, incoming, importedBy, collect);
+      report.updated.push(t.name);
+    }
+  }
 }

@@ -181,8 +181,8 @@ export interface PromptLibrary {
    */
   importLibrary(document: unknown, importedBy: string): Promise<ImportReport>;
   /**
-   * Called synchronously after every create/update/restore/delete (import included), before the
-   * call returns — the provider refreshes the catalog here.
+   * Called after every create/update/restore/delete, before the call returns, with that one change;
+   * an import reports all its changes in one call when it ends. The provider refreshes the catalog here.
    */
-  onChange(listener: (change: PromptLibraryChange) => void): () => void;
+  onChange(listener: (changes: readonly PromptLibraryChange[]) => void): () => void;
 }

@@ -84,10 +84,10 @@ export function createPromptsProvider(config: FrozenConfig): Provider {
       const shadowed = serve(await library.list({ limit: 100_000 }));
       if (shadowed.length) logger.info({ prompts: shadowed }, 'library templates not served as MCP prompts: another provider registered these names');
 
-      unsubscribe = library.onChange((change) => {
-        if (change.kind === 'deleted') withdraw(change.name);
-        // The entry renders from the database; its descriptor (title, arguments, version) changes here.
-        else serve([change.template]);
+      unsubscribe = library.onChange((changes) => {
+        for (const change of changes) if (change.kind === 'deleted') withdraw(change.name);
+        // The entries render from the database; their descriptors (title, arguments, version) change here, in one catalog change.
+        serve(changes.flatMap((c) => (c.kind === 'deleted' ? [] : [c.template])));
       });
 
       // Changes made elsewhere (another node, `portico prompts import`) reach this node's catalog.

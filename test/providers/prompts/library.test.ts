@@ -27,13 +27,15 @@ async function failure(promise: Promise<unknown>): Promise<PorticoError> {
   throw new Error('expected a PorticoError');
 }
 
-async function openLibrary(ctx: DialectContext, limits: Partial<ReturnType<typeof promptsSchema.parse>> = {}): Promise<{ library: PromptLibrary; changes: PromptLibraryChange[] }> {
+async function openLibrary(ctx: DialectContext, limits: Partial<ReturnType<typeof promptsSchema.parse>> = {}): Promise<{ library: PromptLibrary; changes: PromptLibraryChange[]; batches: number[] }> {
   const database = await ctx.open();
   await migrateToLatest(database);
   const library = createPromptLibrary({ repository: createPromptRepository(database.db), renderer: createTemplateRenderer({ ...promptsSchema.parse({}), ...limits }) });
   const changes: PromptLibraryChange[] = [];
-  library.onChange((c) => changes.push(c));
-  return { library, changes };
+  const batches: number[] = [];
+  library.onChange((batch) => batches.push(batch.length));
+  library.onChange((batch) => changes.push(...batch));
+  return { library, changes, batches };
 }
 
 const greeting = {
@@ -200,8 +202,11 @@ describeEachDialect('prompt library', (ctx) => {
     for (const format of ['json', 'yaml'] as const) {
       const text = serialiseLibrary(exported, format);
       if (format === 'yaml') expect(parseYaml(text).format).toBe('portico.prompts');
-      const target = (await openLibrary(ctx)).library;
+      const opened = await openLibrary(ctx);
+      const target = opened.library;
       expect(await target.importLibrary(parseLibraryText(text, format), 'user:importer')).toEqual({ created: ['greeting', 'multi'], updated: [], unchanged: [] });
+      // One notification for the whole import: one catalog change, one list_changed.
+      expect(opened.batches).toEqual([2]);
       expect((await target.exportLibrary()).templates).toEqual(exported.templates);
       // Importing the same document again changes nothing; a changed template gets a new version.
       expect(await target.importLibrary(parseLibraryText(text, format), 'u')).toEqual({ created: [], updated: [], unchanged: ['greeting', 'multi'] });
