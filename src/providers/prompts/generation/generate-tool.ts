@@ -9,6 +9,8 @@
 import type { ToolEntry } from '../../../core/catalog/entries.js';
 import type { CallToolResult, JsonObject } from '../../../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../../../core/errors.js';
+import { permissionFor } from '../../../core/identity/permissions.js';
+import type { Principal } from '../../../core/identity/principal.js';
 import type { ExecutionContext } from '../../../core/pipeline/execution-context.js';
 import { ask, needsInput, type NeedsInput } from '../../../core/pipeline/input-requests.js';
 import type { Caller, GenerationRequest, GenerationService } from './generation-service.js';
@@ -46,6 +48,14 @@ export function generationRequestFrom(args: JsonObject): GenerationRequest {
     maxTokens: args.max_tokens as number | undefined,
     temperature: args.temperature as number | undefined,
   };
+}
+
+/**
+ * Generating from a template shows what it renders to, so it needs the same permission as
+ * rendering it (`prompts:get:{name}`); a template one may not see is "not found", as everywhere.
+ */
+export function assertMayUseTemplate(principal: Principal, template: string): void {
+  if (!principal.permissions.allows(permissionFor.prompt(template))) throw new PorticoError('not_found', `No prompt template named "${template}".`);
 }
 
 /** What the tool remembers between asking the client to sample and reading its answer (signed by the surface). */
@@ -114,6 +124,7 @@ export function generateTool(service: GenerationService, limits: { defaultMaxTok
     source,
     async handler(args, ctx) {
       const request = generationRequestFrom(args);
+      assertMayUseTemplate(ctx.principal, request.template);
       const caller: Caller = { principalId: ctx.principal.id, surface: ctx.surface };
       if (args.background === true) return queuedResult(await service.enqueue(request, caller));
       // A named configuration is used even if it is the only one (and errors if it is unknown).

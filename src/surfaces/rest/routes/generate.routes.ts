@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PorticoError } from '../../../core/errors.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
-import { GENERATE_PERMISSION } from '../../../providers/prompts/generation/generate-tool.js';
+import { assertMayUseTemplate, GENERATE_PERMISSION } from '../../../providers/prompts/generation/generate-tool.js';
 import type { GenerationService } from '../../../providers/prompts/generation/generation-service.js';
 import { toGenerationView } from '../../../providers/prompts/generation/generation-views.js';
 import { authenticateRequest } from '../../http/request-principal.js';
@@ -74,6 +74,7 @@ export async function generateRoutes(app: FastifyInstance, deps: GenerateRouteDe
     },
     async (request, reply) => {
       requirePermission(request, GENERATE_PERMISSION);
+      assertMayUseTemplate(principalOf(request), request.params.name);
       const body = request.body;
       const req = {
         template: request.params.name,

@@ -169,6 +169,16 @@ describe('AI generation over REST and MCP', async () => {
       expect(hostile.isError).toBe(true);
       expect(firstText(hostile)).toMatch(/Invalid arguments/);
     }
+    // Generating needs the template to be visible too, like rendering it.
+    await g.server.identity.saveRole({ name: 'greeter', permissions: ['prompts:generate', 'prompts:get:greet'] });
+    const greeter = await g.key('greeter');
+    const { client: greeterClient } = await g.connect(greeter, 'modern');
+    const hidden = (await greeterClient.callTool({ name: 'generate', arguments: { template: 'business_logic_implementation', arguments: { business_domain: 'x', requirements: 'y' } } })) as Json;
+    expect(hidden.isError).toBe(true);
+    expect(firstText(hidden)).toMatch(/No prompt template named "business_logic_implementation"/);
+    expect(firstText((await greeterClient.callTool({ name: 'generate', arguments: { template: 'greet', arguments: { who: 'me' } } })) as Json)).toMatch(/Say hello to me$/);
+    expect((await api('POST', '/prompts/business_logic_implementation/generate', greeter, { arguments: { business_domain: 'x', requirements: 'y' } })).status).toBe(404);
+    expect((await api('POST', '/prompts/greet/generate', greeter, { arguments: { who: 'me' } })).status).toBe(200);
     // A role without prompts:generate does not even see the tool.
     const { client: readerClient } = await g.connect(reader, 'modern');
     expect((await readerClient.listTools()).tools.map((t) => t.name)).not.toContain('generate');
