@@ -43,7 +43,16 @@ export interface FilterArgument {
  * The filter arguments of a table: `{col}` equality (text columns accept one value or a list),
  * `min_{col}`/`max_{col}` for numbers, `{col}_from`/`{col}_to` for dates.
  */
-export function filterArguments(model: TableModel): FilterArgument[] {
+export function filterArguments(model: TableModel): readonly FilterArgument[] {
+  let known = filtersByModel.get(model);
+  if (!known) filtersByModel.set(model, (known = buildFilterArguments(model)));
+  return known;
+}
+
+/** Built once per table: every search and analysis reads them. */
+const filtersByModel = new WeakMap<TableModel, readonly FilterArgument[]>();
+
+function buildFilterArguments(model: TableModel): FilterArgument[] {
   const out: FilterArgument[] = [];
   for (const column of model.columns) {
     if (column.kind === 'json') continue;
