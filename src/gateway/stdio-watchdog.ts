@@ -16,7 +16,8 @@ const WATCHDOG_SOURCE = String.raw`
 const { spawn } = require('node:child_process');
 const [command, ...args] = process.argv.slice(1);
 const parent = process.ppid;
-const graceMs = Number(process.env.PORTICO_WATCHDOG_GRACE_MS || 1500);
+// Shorter than the SDK transport's 1 s between SIGTERM and SIGKILL of the watchdog itself.
+const graceMs = Number(process.env.PORTICO_WATCHDOG_GRACE_MS || 700);
 let child;
 let stopping = false;
 function group(signal) {

@@ -6,7 +6,7 @@
 import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { answeringClient, type Era } from '../helpers/mcp-clients.js';
+import { CLIENT_ANSWERS, answeringClient, firstText, type AnsweringClient, type Era } from '../helpers/mcp-clients.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { everythingStdio } from '../helpers/upstreams.js';
 
@@ -18,10 +18,13 @@ beforeAll(async () => {
   expect(status.health).toBe('connected');
 }, 60_000);
 
+let answered: AnsweringClient['answered'] = [];
+
 async function connect(era: Era): Promise<Client> {
-  const { client } = answeringClient(era, `gateway-${era}`);
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
-  return client;
+  const answering = answeringClient(era, `gateway-${era}`);
+  answered = answering.answered;
+  await answering.client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));
+  return answering.client;
 }
 
 describe.each(['legacy', 'modern'] as const)('server-everything through the gateway (%s client)', (era) => {
@@ -64,6 +67,27 @@ describe.each(['legacy', 'modern'] as const)('server-everything through the gate
     const first = resources[0]!;
     const read = await client.readResource({ uri: first.uri });
     expect(read.contents[0]!.uri).toBe(first.uri);
+  });
+
+  it('relays the upstream’s sampling request to the calling client and its answer back', async () => {
+    const result = await client.callTool({ name: 'everything_trigger-sampling-request', arguments: { prompt: 'the sky', maxTokens: 20 } });
+    expect(result.isError).toBeFalsy();
+    expect(firstText(result)).toContain(`${CLIENT_ANSWERS.sampledPrefix} Resource trigger-sampling-request context: the sky`);
+    expect(answered.some((a) => a.method === 'sampling/createMessage')).toBe(true);
+  });
+
+  it('relays the upstream’s elicitation to the calling client and its answer back', async () => {
+    const result = await client.callTool({ name: 'everything_trigger-elicitation-request', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.content)).toContain('accept');
+    expect(answered.some((a) => a.method === 'elicitation/create')).toBe(true);
+  });
+
+  it('relays progress of a long operation', async () => {
+    const updates: number[] = [];
+    const result = await client.callTool({ name: 'everything_trigger-long-running-operation', arguments: { duration: 1, steps: 3 } }, { onprogress: (p) => updates.push(p.progress) });
+    expect(result.isError).toBeFalsy();
+    expect(updates.length).toBeGreaterThanOrEqual(2);
   });
 
   it('lists and gets prompts under the namespace', async () => {

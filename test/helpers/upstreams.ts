@@ -3,6 +3,7 @@
  * with this Node, no network), definitions for them, and process checks for the orphan tests.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { upstreamDefinitionSchema, type UpstreamDefinition, type UpstreamDefinitionInput } from '../../src/gateway/upstream-definition.js';
@@ -43,11 +44,22 @@ export function processesMatching(needle: string): number[] {
     .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
 }
 
-export function isAlive(pid: number): boolean {
+/** Whether a process is running (a zombie waiting for a reaper that is not ours does not count). */
+export function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** The parent pid of a process (Linux /proc), or undefined when it is gone. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
 }
