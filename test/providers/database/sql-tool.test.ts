@@ -49,6 +49,11 @@ describe.each(activeDialects)('database SQL tool [%s]', (dialect) => {
     expect(Number(hostile.rows[0]![0])).toBe(0);
   });
 
+  it('accepts semicolons and comment markers inside strings, and a trailing semicolon', async () => {
+    const out = await h.ok<SqlOut>('database', { query: "select ';' as a, '--' as b, '/*' as c -- a comment; with a semicolon\n;" }, sqlReader);
+    expect(out.rows).toEqual([[';', '--', '/*']]);
+  });
+
   it('caps rows and says it truncated', async () => {
     const out = await h.ok<SqlOut>('database', { query: 'select id from items order by id', max_rows: 10 }, sqlReader);
     expect(out.row_count).toBe(10);
