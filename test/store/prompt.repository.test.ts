@@ -96,5 +96,7 @@ describeEachDialect('prompt repository', (ctx) => {
     ]);
     expect((await repo.usage('2026-01-01T00:00:00.000Z', 'b')).total).toBe(1);
     expect(await repo.recentArguments('a', 'p1', 10)).toEqual(['{"x":"new"}', '{"x":"old"}']);
+    expect(await repo.pruneUsage('2026-01-01T00:00:00.000Z')).toBe(1);
+    expect((await repo.usage('2000-01-01T00:00:00.000Z')).total).toBe(4);
   });
 });

@@ -18,6 +18,12 @@ export const promptsSchema = z.strictObject({
     .min(0)
     .default(5000)
     .meta(meta({ description: 'How often a server checks the database for template changes made elsewhere (other nodes, `portico prompts import`) and refreshes its MCP prompts; 0 turns it off.' })),
+  usageRetentionDays: z
+    .number()
+    .int()
+    .min(0)
+    .default(90)
+    .meta(meta({ description: 'Usage records (statistics, completion suggestions) older than this many days are deleted; 0 keeps them forever.' })),
   maxTemplateBytes: z
     .number()
     .int()

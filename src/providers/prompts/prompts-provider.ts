@@ -27,6 +27,9 @@ import { createTemplateRenderer } from './template-renderer.js';
 
 /** Settings key recording that the built-in templates were seeded once (deleted ones stay deleted). */
 const SEEDED_KEY = 'prompts.builtinsSeeded';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Old usage records are deleted at start and then this often. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 async function seedBuiltins(library: PromptLibrary, context: ProviderContext, logger: Logger): Promise<void> {
   const settings = createSettingsRepository(context.store.database.db);
@@ -50,6 +53,7 @@ export function createPromptsProvider(config: FrozenConfig): Provider {
   const settings = config.prompts;
   let unsubscribe: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let pruner: NodeJS.Timeout | undefined;
   return {
     name: PROMPTS_SOURCE,
     async start(context) {
@@ -111,11 +115,23 @@ export function createPromptsProvider(config: FrozenConfig): Provider {
         }, settings.syncIntervalMs);
         timer.unref();
       }
+      if (settings.usageRetentionDays > 0) {
+        const prune = () =>
+          repository
+            .pruneUsage(new Date(Date.now() - settings.usageRetentionDays * DAY_MS).toISOString())
+            .then((n) => n && logger.debug({ deleted: n }, 'pruned old prompt usage records'))
+            .catch((err: unknown) => logger.warn({ err }, 'could not prune prompt usage records'));
+        void prune();
+        pruner = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+        pruner.unref();
+      }
       context.services.prompts = library;
     },
     stop() {
       if (timer) clearInterval(timer);
+      if (pruner) clearInterval(pruner);
       timer = undefined;
+      pruner = undefined;
       unsubscribe?.();
       unsubscribe = undefined;
     },

@@ -42,6 +42,8 @@ export interface PromptRepository {
   versions(name: string): Promise<PromptVersionRow[]>;
   version(name: string, version: number): Promise<PromptVersionRow | undefined>;
   insertUsage(row: PromptUsageRow): Promise<void>;
+  /** Delete usage records older than a time; returns how many went. */
+  pruneUsage(before: string): Promise<number>;
   categories(): Promise<{ category: string; count: number }[]>;
   usage(since: string, templateName?: string): Promise<UsageCounts>;
   /**
@@ -148,6 +150,11 @@ export function createPromptRepository(db: Kysely<DatabaseSchema>): PromptReposi
 
     async insertUsage(row) {
       await db.insertInto('prompt_usage').values(row).execute();
+    },
+
+    async pruneUsage(before) {
+      const r = await db.deleteFrom('prompt_usage').where('at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
 
     async categories() {
