@@ -5,12 +5,15 @@
  */
 import { z } from 'zod';
 
-/** Also the MCP prompt name: the characters MCP names allow, minus `/` (it is a URL path segment). */
-export const TEMPLATE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * Also the MCP prompt name: the characters MCP names allow, minus `/` (it is a URL path segment),
+ * and not starting with `.` or `-` (so never `.` or `..`, which URLs would resolve away).
+ */
+export const TEMPLATE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 /** Argument names are Liquid variables. */
 export const ARGUMENT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-export const templateNameSchema = z.string().regex(TEMPLATE_NAME, 'a template name is 1-64 letters, digits, "_", "-" or "."');
+export const templateNameSchema = z.string().regex(TEMPLATE_NAME, 'a template name is 1-64 letters, digits, "_", "-" or "." and starts with a letter, digit or "_"');
 
 export const argumentSpecSchema = z
   .strictObject({

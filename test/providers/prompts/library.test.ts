@@ -126,6 +126,8 @@ describeEachDialect('prompt library', (ctx) => {
     const { library } = await openLibrary(ctx, { maxTemplateBytes: 200 });
     const cases: unknown[] = [
       { name: 'bad name!', body: 'x' },
+      { name: '..', body: 'x' },
+      { name: '-flag', body: 'x' },
       { name: 'ok', body: '' },
       { name: 'ok', body: '{% if %}' },
       { name: 'ok', body: '{% include "/etc/passwd" %}' },
