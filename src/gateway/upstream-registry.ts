@@ -18,8 +18,9 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../store/schema.js';
 import { createUpstreamRepository, type UpstreamRepository } from '../store/repositories/upstream.repository.js';
 import { configuredUpstreams } from './configured-upstreams.js';
+import { createUpstreamOAuthFlow, type UpstreamOAuthFlow } from './upstream-oauth-flow.js';
 import type { Gateway, UpstreamStatus } from './gateway.js';
-import { publicUpstreamDefinition, upstreamDefinitionSchema, upstreamUrl, type PublicUpstreamDefinition, type UpstreamDefinition, type UpstreamDefinitionInput } from './upstream-definition.js';
+import { publicUpstreamDefinition, upstreamDefinitionSchema, upstreamUrl, type OAuthTokens, type PublicUpstreamDefinition, type UpstreamDefinition, type UpstreamDefinitionInput } from './upstream-definition.js';
 
 export type UpstreamSource = 'config' | 'api';
 
@@ -36,6 +37,8 @@ export interface UpstreamView {
   readonly status?: UpstreamStatus | undefined;
   /** Why the last connection attempt the registry made failed (safe to show). */
   readonly lastError?: string | undefined;
+  /** OAuth authorization-code upstream still waiting for an admin to authorize it in a browser. */
+  readonly authorizationRequired: boolean;
 }
 
 /** Who made a change (undefined: the local operator through the CLI). */
@@ -59,9 +62,23 @@ export interface UpstreamRegistry {
   add(input: UpstreamDefinitionInput, actor?: UpstreamActor): Promise<UpstreamView>;
   /** Disconnect and forget a stored upstream; `conflict` for a config-declared one, false when unknown. */
   remove(id: string, actor?: UpstreamActor): Promise<boolean>;
+  /**
+   * Store the tokens an admin obtained for an authorization-code upstream (`/oauth/upstream/callback`)
+   * and connect it (retrying with backoff if it cannot connect yet).
+   */
+  authorize(id: string, tokens: OAuthTokens, actor?: UpstreamActor): Promise<UpstreamView>;
+  /** Pending authorization-code grants of this process (begin → callback). */
+  readonly oauth: UpstreamOAuthFlow;
   /** Stop retrying (the gateway itself is closed by its owner). */
   close(): void;
 }
+
+/** An authorization-code upstream without tokens cannot connect until someone authorizes it. */
+export function awaitsAuthorization(definition: UpstreamDefinition): boolean {
+  return definition.auth.type === 'oauth' && definition.auth.grant === 'authorization_code' && definition.auth.tokens === undefined;
+}
+
+const AUTHORIZATION_REQUIRED = 'OAuth authorization required: an admin must authorize it in a browser (GET /api/v1/upstreams/{id}/authorize).';
 
 export interface UpstreamRegistryOptions {
   gateway: Gateway;
@@ -100,6 +117,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
     createdBy: k.createdBy,
     status: gateway.status(k.definition.id),
     ...(k.lastError ? { lastError: k.lastError } : {}),
+    authorizationRequired: awaitsAuthorization(k.definition),
   });
 
   const audit = (target: string, operation: string, actor: UpstreamActor | undefined, details: Record<string, unknown>, outcome: 'ok' | 'error' = 'ok') => {
@@ -108,6 +126,10 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
 
   /** Connect at start, retrying with backoff while the definition is still known. */
   const connectWithRetry = async (k: Known, attempt = 0): Promise<void> => {
+    if (awaitsAuthorization(k.definition)) {
+      k.lastError = AUTHORIZATION_REQUIRED;
+      return;
+    }
     try {
       await gateway.connect(k.definition);
       delete k.lastError;
@@ -131,6 +153,8 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
   const nameTaken = (name: string) => [...known.values()].some((k) => k.definition.name === name);
 
   return {
+    oauth: createUpstreamOAuthFlow(),
+
     async start() {
       const now = new Date().toISOString();
       for (const definition of configuredUpstreams(options.config)) known.set(definition.id, { definition, source: 'config', createdAt: now, createdBy: null });
@@ -159,11 +183,15 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       if (nameTaken(definition.name) || (await repository.byName(definition.name))) throw new PorticoError('conflict', `An upstream named "${definition.name}" already exists.`);
       const target = definition.name;
       const details = { id: definition.id, transport: definition.transport.type, auth: definition.auth.type, ...(upstreamUrl(definition) ? { url: upstreamUrl(definition) } : {}) };
-      try {
-        await gateway.connect(definition);
-      } catch (err) {
-        audit(target, 'connect', actor, { ...details, error: err instanceof PorticoError ? err.code : 'internal_error' }, 'error');
-        throw err;
+      // An authorization-code upstream is stored first and connected once someone authorizes it.
+      const pendingAuthorization = awaitsAuthorization(definition);
+      if (!pendingAuthorization) {
+        try {
+          await gateway.connect(definition);
+        } catch (err) {
+          audit(target, 'connect', actor, { ...details, error: err instanceof PorticoError ? err.code : 'internal_error' }, 'error');
+          throw err;
+        }
       }
       const at = new Date().toISOString();
       try {
@@ -173,7 +201,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
         await gateway.disconnect(definition.id).catch(() => false);
         throw err;
       }
-      const k: Known = { definition, source: 'api', createdAt: at, createdBy: actor?.principal.id ?? null };
+      const k: Known = { definition, source: 'api', createdAt: at, createdBy: actor?.principal.id ?? null, ...(pendingAuthorization ? { lastError: AUTHORIZATION_REQUIRED } : {}) };
       known.set(definition.id, k);
       audit(target, 'connect', actor, details);
       return view(k);
@@ -189,6 +217,22 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       await gateway.disconnect(id);
       audit(k.definition.name, 'disconnect', actor, { id });
       return true;
+    },
+
+    async authorize(id, tokens, actor) {
+      const k = known.get(id);
+      if (!k) throw new PorticoError('not_found', `No upstream with client_id ${id}.`);
+      const auth = k.definition.auth;
+      if (auth.type !== 'oauth' || auth.grant !== 'authorization_code') throw new PorticoError('conflict', `The upstream "${k.definition.name}" does not use the OAuth authorization-code grant.`);
+      if (k.source !== 'api') throw new PorticoError('conflict', `The upstream "${k.definition.name}" is declared in the config file; its tokens cannot be stored.`);
+      await repository.saveOAuthTokens(id, tokens, new Date().toISOString());
+      if (k.retry) clearTimeout(k.retry);
+      delete k.retry;
+      k.definition = { ...k.definition, auth: { ...auth, tokens } };
+      audit(k.definition.name, 'authorize', actor, { id });
+      if (gateway.status(id)) await gateway.disconnect(id);
+      await connectWithRetry(k);
+      return view(k);
     },
 
     close() {

@@ -17,6 +17,7 @@ import { aiConfigurationRoutes } from './routes/ai-configurations.routes.js';
 import { generateRoutes, generationStats } from './routes/generate.routes.js';
 import { jobRoutes } from './routes/jobs.routes.js';
 import { upstreamRoutes } from './routes/upstreams.routes.js';
+import { registerUpstreamOAuthCallback } from './routes/upstream-oauth-callback.routes.js';
 import { gatewaySchema } from '../../config/sections/gateway.js';
 
 export interface RestApiDeps extends SystemRouteDeps {
@@ -45,7 +46,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       // Provider areas: one line each, mounted when the provider published its service.
       if (deps.services?.apiResources) await api.register(apiResourceRoutes, { pipeline: deps.pipeline, apiResources: deps.services.apiResources });
       if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs, audit: deps.audit });
-      if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit });
+      if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit, publicUrl: deps.config?.server.publicUrl });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, audit: deps.audit, statsContributors: deps.services.generation ? { generations: generationStats(deps.services.generation) } : {} });
       if (deps.services?.generation) await api.register(aiConfigurationRoutes, { pipeline: deps.pipeline, generation: deps.services.generation, audit: deps.audit });
@@ -55,4 +56,5 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
     { prefix: '/api/v1' },
   );
   if (deps.identityApi) registerJwksRoute(app, deps.identityApi.session.signingKeys);
+  if (deps.services?.gateway && deps.services.upstreams) registerUpstreamOAuthCallback(app, deps.services.upstreams);
 }

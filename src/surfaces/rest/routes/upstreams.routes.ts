@@ -7,7 +7,7 @@
  * line or audit event carries one.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayConfig } from '../../../config/sections/gateway.js';
@@ -18,6 +18,7 @@ import type { Gateway } from '../../../gateway/gateway.js';
 import { upstreamToolAllowed } from '../../../gateway/upstream-definition.js';
 import type { UpstreamRegistry, UpstreamView } from '../../../gateway/upstream-registry.js';
 import { createUpstreamUrlPolicy, type UpstreamUrlPolicy } from '../../../gateway/upstream-url-policy.js';
+import { UPSTREAM_OAUTH_CALLBACK_PATH } from '../../../gateway/upstream-oauth-flow.js';
 import { fromFastifyError } from '../../http/error-reply.js';
 import { authenticateRequest } from '../../http/request-principal.js';
 import { connectBodySchema, definitionFromConnectBody, outboundUrls } from '../upstream-connect-body.js';
@@ -37,6 +38,8 @@ export interface UpstreamRouteDeps {
   audit?: AuditSink | undefined;
   /** Tests inject a resolver so nothing leaves loopback. */
   urlPolicy?: UpstreamUrlPolicy;
+  /** External base URL (config `server.publicUrl`) for the OAuth redirect; default: the request's origin. */
+  publicUrl?: string | undefined;
 }
 
 
@@ -89,6 +92,7 @@ export function toUpstreamSummary(view: UpstreamView): z.output<typeof upstreamS
 export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): Promise<void> {
   const { registry, gateway } = deps;
   const urlPolicy = deps.urlPolicy ?? createUpstreamUrlPolicy({ allowLoopback: deps.gatewayConfig.allowLoopback, allowedHosts: deps.gatewayConfig.allowedHosts });
+  const redirectUri = (request: FastifyRequest) => `${(deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${UPSTREAM_OAUTH_CALLBACK_PATH}`;
   app.addHook('onRequest', authenticateRequest(deps.pipeline));
   app.addHook('preHandler', async (request) => requirePermission(request, UPSTREAMS_MANAGE));
   // Seed 003 answers an invalid body with 422; the rest of the REST API keeps 400.
@@ -110,7 +114,16 @@ export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDe
         body: connectBodySchema,
         response: {
           201: z
-            .object({ status: z.enum(['connected', 'disabled']), client_id: z.string(), name: z.string(), tools: looseList, resources: looseList, prompts: looseList, message: z.string() })
+            .object({
+              status: z.enum(['connected', 'disabled', 'authorization_required']),
+              client_id: z.string(),
+              name: z.string(),
+              tools: looseList,
+              resources: looseList,
+              prompts: looseList,
+              message: z.string(),
+              authorization_url: z.string().optional().describe('authorization_required: open this in a browser to authorize Portico at the upstream'),
+            })
             .meta({ id: 'UpstreamConnected' }),
           ...upstreamErrorResponses,
         },
@@ -123,6 +136,19 @@ export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDe
       for (const url of outboundUrls(body)) await urlPolicy(url);
       const principal = principalOf(request);
       const view = await registry.add(input, { principal, surface: 'rest', requestId: request.id });
+      if (view.authorizationRequired) {
+        const authorizationUrl = registry.oauth.begin(registry.definition(view.id)!, redirectUri(request));
+        return reply.status(201).send({
+          status: 'authorization_required',
+          client_id: view.id,
+          name: view.name,
+          tools: [],
+          resources: [],
+          prompts: [],
+          message: 'Upstream saved; open authorization_url in a browser to authorize it, then it connects.',
+          authorization_url: authorizationUrl,
+        });
+      }
       if (!view.definition.enabled) {
         return reply.status(201).send({ status: 'disabled', client_id: view.id, name: view.name, tools: [], resources: [], prompts: [], message: 'Upstream saved; it is disabled, so it was not connected.' });
       }
@@ -141,6 +167,22 @@ export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDe
         prompts: prompts as unknown as Array<Record<string, unknown>>,
         message: 'Successfully connected to MCP server',
       });
+    },
+  );
+
+  api.get(
+    '/upstreams/:id/authorize',
+    {
+      schema: {
+        tags: ['upstreams'],
+        summary: 'Start (again) the OAuth authorization-code grant of an upstream: a URL to open in a browser',
+        params: idParams,
+        response: { 200: z.object({ client_id: z.string(), authorization_url: z.string() }), ...upstreamErrorResponses },
+      },
+    },
+    async (request) => {
+      const view = upstreamFor(registry, request, request.params.id);
+      return { client_id: view.id, authorization_url: registry.oauth.begin(registry.definition(view.id)!, redirectUri(request)) };
     },
   );
 
