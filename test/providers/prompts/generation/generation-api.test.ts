@@ -5,20 +5,26 @@
  * background generations with `GET /jobs/{id}` and `get_job`, generation stats, and client sampling
  * when no model is configured (legacy sessions and modern `input_required`).
  */
+import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '@modelcontextprotocol/client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { activeDialects } from '../../../helpers/dialects.js';
 import type { Json } from '../../../helpers/http.js';
 import { CLIENT_ANSWERS, eventually, firstText } from '../../../helpers/mcp-clients.js';
 import { startModelApiFake } from '../../../helpers/model-api-fakes.js';
-import { startGenerationServer } from './generation-kit.js';
+import { dropSchema, startGenerationServer } from './generation-kit.js';
 
 const SECRET_A = 'sk-primary-SECRET-aaaaaaaaaaaaaaaaaaaa';
 const SECRET_B = 'sk-ant-fallback-SECRET-bbbbbbbbbbbbbbbb';
 const SECRET_C = 'sk-tight-SECRET-cccccccccccccccccccc';
 
-describe('AI generation over REST and MCP', async () => {
+describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dialect) => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  afterAll(async () => {
+    if (dialect === 'postgres') await dropSchema(schema);
+  });
   const fake = await startModelApiFake();
-  const g = await startGenerationServer();
+  const g = await startGenerationServer(dialect === 'postgres' ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, PORTICO_DATABASE__SCHEMA: schema } : {});
   const { api } = g;
   const admin = await g.key('admin');
   const user = await g.key('user');

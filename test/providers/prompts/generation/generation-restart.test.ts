@@ -4,24 +4,19 @@
  * same database picks it up and completes it. On SQLite and on PostgreSQL.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { activeDialects } from '../../../helpers/dialects.js';
 import { eventually } from '../../../helpers/mcp-clients.js';
 import { startModelApiFake } from '../../../helpers/model-api-fakes.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
-import { startGenerationServer } from './generation-kit.js';
+import { dropSchema, startGenerationServer } from './generation-kit.js';
 
 const fake = await startModelApiFake();
 
 describe.each(activeDialects)('background generation across a restart [%s]', (dialect) => {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   afterAll(async () => {
-    if (dialect !== 'postgres') return;
-    const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    if (dialect === 'postgres') await dropSchema(schema);
   });
 
   const dataDir = tempDir();
