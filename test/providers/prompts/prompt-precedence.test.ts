@@ -2,6 +2,7 @@
  * A prompt another provider registers in code (the site provider's `analyze_seo`, …) and a library
  * template of the same name: the server starts without a duplicate-name error, the code prompt is
  * the MCP prompt, and the library template stays reachable through the library (REST, render_prompt).
+ * And a REST render of a library prompt is limited like any other call.
  */
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -39,5 +40,23 @@ describe('library templates and prompts registered in code', async () => {
     // Editing the library template leaves the code prompt in place.
     expect((await call(server.url, 'PUT', '/api/v1/prompts/analyze_seo', { token: secret, body: { body: 'edited' } })).status).toBe(200);
     expect(server.catalog.prompt('analyze_seo')!.entry.source).toBe('code-prompts');
+  });
+});
+
+describe('REST renders share the pipeline’s rate limits', async () => {
+  const server = await startTestServer(
+    { PORTICO_ADMIN_PASSWORD: 'admin password for prompts', PORTICO_RATE_LIMITS__PER_MINUTE: '60', PORTICO_RATE_LIMITS__BURST: '2' },
+    { providers: [createPromptsProvider(loadConfig({ env: {} }))] },
+  );
+  const { secret } = await server.identity.createKey({ name: 'u', role: 'user' });
+
+  it('answers 429 with Retry-After once the caller’s burst is spent', async () => {
+    const render = () => call(server.url, 'GET', '/api/v1/prompts/generate_sitemap/render?base_url=https://x.example', { token: secret });
+    expect((await render()).status).toBe(200);
+    expect((await render()).status).toBe(200);
+    const limited = await render();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
