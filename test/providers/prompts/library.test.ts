@@ -228,6 +228,9 @@ describeEachDialect('prompt library', (ctx) => {
     expect((await target.importLibrary([{ name: 'bare', body: 'b' }], 'u')).created).toEqual(['bare']);
     expect(() => parseLibraryText('{ not json', 'json')).toThrow(PorticoError);
     expect(() => parseLibraryText('a: [unclosed', 'yaml')).toThrow(/not valid YAML/);
+    // A "billion laughs" document is refused, not expanded.
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    expect(() => parseLibraryText(bomb, 'yaml')).toThrow(/resource exhaustion/);
   });
 
   it('lists categories and filters by category, tag and search', async () => {
