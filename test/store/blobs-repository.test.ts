@@ -49,6 +49,9 @@ describeEachDialect('blob repository', (ctx) => {
     expect(await names({ limit: 10, filename: '%_' })).toEqual(['100%_done.txt']);
     expect(await names({ limit: 10, mimePrefix: '%' })).toEqual([]);
     expect(await names({ limit: 10, ownerId: 'user:2' })).toEqual(['photo.jpg']);
+    expect(await names({ limit: 10, sha256Prefix: hex(3) })).toEqual(['100%_done.txt']);
+    expect(await names({ limit: 10, sha256Prefix: hex(3).slice(0, 63) })).toHaveLength(4);
+    expect(await names({ limit: 10, sha256Prefix: '%' })).toHaveLength(4);
   });
 
   it('pages newest first with a stable cursor, including ties on created_at', async () => {

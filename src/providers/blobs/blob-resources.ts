@@ -64,6 +64,15 @@ export function blobResources(blobs: BlobService, options: { scheme: string; pub
       title: 'Blob content',
       description: `A stored blob by SHA-256: text types as text, others base64. Blobs above ${blobs.limits.maxInlineBytes} bytes are downloaded from GET /api/v1/blobs/{sha256} instead.`,
       permission: BLOBS_READ,
+      complete: {
+        // The newest blobs whose hash starts with what was typed.
+        async sha256(value) {
+          const prefix = value.toLowerCase();
+          if (!/^[0-9a-f]{0,64}$/.test(prefix)) return { values: [] };
+          const page = await blobs.list({ sha256Prefix: prefix, limit: 100 });
+          return { values: page.items.map((r) => r.sha256), hasMore: page.nextCursor !== undefined };
+        },
+      },
       async read(uri, variables) {
         const raw = variables.sha256;
         const sha256 = Array.isArray(raw) ? raw.join(',') : (raw ?? '');

@@ -40,6 +40,8 @@ export interface ListBlobsQuery {
   /** Case-insensitive substring of the filename. */
   readonly filename?: string | undefined;
   readonly ownerId?: string | undefined;
+  /** Hex prefix of the SHA-256 (argument completion). */
+  readonly sha256Prefix?: string | undefined;
   readonly limit?: number | undefined;
   /** Opaque cursor from a previous page. */
   readonly cursor?: string | undefined;

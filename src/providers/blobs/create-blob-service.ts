@@ -134,7 +134,7 @@ export function createBlobService(options: BlobServiceOptions): BlobService {
     async list(query: ListBlobsQuery = {}): Promise<BlobPage> {
       const limit = query.limit ?? DEFAULT_PAGE;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw new PorticoError('validation_failed', `limit is 1-${MAX_PAGE}.`);
-      const page = await repository.list({ mimePrefix: query.mimePrefix, filename: query.filename, ownerId: query.ownerId, limit, cursor: query.cursor });
+      const page = await repository.list({ mimePrefix: query.mimePrefix, filename: query.filename, ownerId: query.ownerId, sha256Prefix: query.sha256Prefix, limit, cursor: query.cursor });
       return page.nextCursor ? { items: page.items.map(toRecord), nextCursor: page.nextCursor } : { items: page.items.map(toRecord) };
     },
 

@@ -23,6 +23,8 @@ export interface BlobListFilter {
   /** Case-insensitive substring of the filename. */
   filename?: string | undefined;
   ownerId?: string | undefined;
+  /** Lower-case hex prefix of the SHA-256 (completion). */
+  sha256Prefix?: string | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -97,6 +99,7 @@ export function createBlobRepository(db: Kysely<DatabaseSchema>): BlobRepository
       if (filter.mimePrefix) query = query.where(sql<boolean>`lower(mime_type) like ${`${likeLiteral(filter.mimePrefix.toLowerCase())}%`} escape '\\'`);
       if (filter.filename) query = query.where(sql<boolean>`lower(filename) like ${`%${likeLiteral(filter.filename.toLowerCase())}%`} escape '\\'`);
       if (filter.ownerId) query = query.where('owner_id', '=', filter.ownerId);
+      if (filter.sha256Prefix) query = query.where('sha256', 'like', `${filter.sha256Prefix.replace(/[^0-9a-f]/g, '')}%`);
       if (filter.cursor) {
         const [createdAt, sha256] = decodeCursor(filter.cursor);
         query = query.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('sha256', '<', sha256)])]));

@@ -68,6 +68,15 @@ describe('blobs over MCP', async () => {
     expect(second.structuredContent).toMatchObject({ sha256: first.structuredContent.sha256, filename: 'one.txt', owner_id: b.ids.user, deduplicated: true });
   });
 
+  it('completes the {sha256} of the blob template from a typed prefix', async () => {
+    const data = Buffer.from('complete my hash');
+    await upload(user, data, 'complete.txt');
+    const ref = { type: 'ref/resource' as const, uri: 'portico://blobs/{sha256}' };
+    const { completion } = await reader.complete({ ref, argument: { name: 'sha256', value: sha(data).slice(0, 8).toUpperCase() } });
+    expect(completion.values).toEqual([sha(data)]);
+    expect((await reader.complete({ ref, argument: { name: 'sha256', value: 'zz' } })).completion.values).toEqual([]);
+  });
+
   it('reports a MIME mismatch with its code and stores nothing', async () => {
     const notPng = Buffer.from('this is not a PNG at all');
     const error = toolError(await upload(user, notPng, 'fake.png', 'image/png'));
