@@ -113,6 +113,15 @@ describe('REST /api/v1/blobs', async () => {
     }
     const missing = await send(api, { method: 'POST', key: b.keys.user, body: 'no name', headers: { 'content-type': 'text/plain' } });
     expect(missing.status).toBe(400);
+    const badEncoding = await send(api, { method: 'POST', key: b.keys.user, body: 'x', headers: { 'content-type': 'text/plain', 'x-filename': '%E0%A4%A' } });
+    expect(badEncoding.body.error.code).toBe('validation_failed');
+    const badMetadata = await send(`${api}?filename=m.txt&metadata=${encodeURIComponent('[1,2]')}`, { method: 'POST', key: b.keys.user, body: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(badMetadata.body.error.code).toBe('validation_failed');
+    const noFile = new FormData();
+    noFile.append('metadata', '{}');
+    const noFilePart = await send(api, { method: 'POST', key: b.keys.user, body: noFile });
+    expect(noFilePart.status).toBe(400);
+    expect(noFilePart.body.error.code).toBe('validation_failed');
   });
 
   describe('MIME type checks', () => {
