@@ -82,11 +82,14 @@ export const oauthAuthorizationCodeSchema = z.strictObject({
   ...oauthCommon,
 });
 
+/** No CR, LF or NUL: a header value must not smuggle another header or request. */
+const headerValue = z.string().max(8192).regex(/^[^\r\n\0]*$/, 'no line breaks');
+
 export const upstreamAuthSchema = z.union([
   z.strictObject({ type: z.literal('none') }),
-  z.strictObject({ type: z.literal('bearer'), token: nonEmpty.max(8192) }),
+  z.strictObject({ type: z.literal('bearer'), token: nonEmpty.max(8192).regex(/^[^\r\n\0]*$/, 'no line breaks') }),
   /** Fixed request headers (e.g. `X-API-Key`); every value is treated as a credential. */
-  z.strictObject({ type: z.literal('headers'), headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), z.string().max(8192)) }),
+  z.strictObject({ type: z.literal('headers'), headers: z.record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), headerValue) }),
   z.discriminatedUnion('grant', [oauthClientCredentialsSchema, oauthAuthorizationCodeSchema]),
 ]);
 

@@ -152,6 +152,10 @@ describe('upstreams REST API against a real Portico upstream', () => {
       { transport: 'http', mcp_url: 'ftp://127.0.0.1/mcp' },
       { transport: 'http', mcp_url: 'http://user:secret@127.0.0.1/mcp' },
       { transport: 'http', mcp_url: upstreamUrl, command: 'node' },
+      { transport: 'http', mcp_url: upstreamUrl, auth_type: 'headers', headers: { 'X-Key': 'a\r\nX-Injected: yes' } },
+      { transport: 'http', mcp_url: upstreamUrl, auth_type: 'headers', headers: { 'Bad Header': 'x' } },
+      { transport: 'http', mcp_url: upstreamUrl, auth_type: 'bearer', bearer_token: 'tok\nen' },
+      { transport: 'http', mcp_url: upstreamUrl, name: 'x'.repeat(65) },
     ];
     for (const body of bodies) {
       const res = await api('POST', '/upstreams', body);
