@@ -4,6 +4,7 @@
  * Every endpoint, its errors (404/408/422/502), the SSRF policy, the roles, and credentials kept
  * out of every response and of the audit trail.
  */
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../src/server.js';
 import { EVERYTHING_BIN } from '../../helpers/upstreams.js';
@@ -15,6 +16,8 @@ let admin: string;
 let userToken: string;
 let upstreamKey: string;
 let upstreamUrl: string;
+/** Everything the gateway logged, at debug level. */
+const logLines: string[] = [];
 
 /** `token` null: no credential at all. */
 const api = (method: string, path: string, body?: unknown, token: string | null = admin) =>
@@ -24,7 +27,8 @@ beforeAll(async () => {
   upstream = await startIdentityServer();
   upstreamKey = (await upstream.identity.createKey({ name: 'gateway', role: 'admin', userId: null })).secret;
   upstreamUrl = `${upstream.url}/mcp`;
-  gateway = await startIdentityServer({ PORTICO_MCP__CONFORMANCE_FIXTURE: 'false', PORTICO_SERVER__BODY_LIMIT_BYTES: String(64 * 1024) });
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+  gateway = await startIdentityServer({ PORTICO_MCP__CONFORMANCE_FIXTURE: 'false', PORTICO_SERVER__BODY_LIMIT_BYTES: String(64 * 1024) }, { logger });
   admin = (await login(gateway.url, 'admin', ADMIN_PASSWORD)).access;
   const adminSession = admin;
   await createUser(gateway.url, adminSession, 'alice', 'user');
@@ -225,6 +229,13 @@ describe('upstreams REST API against a real Portico upstream', () => {
     expect(trail).not.toContain('pk_wrong_token_value_123');
   });
 
+  it('never logs a credential', () => {
+    const logs = logLines.join('');
+    expect(logs).toContain('upstream');
+    expect(logs).not.toContain(upstreamKey);
+    expect(logs).not.toContain('pk_wrong_token_value_123');
+  });
+
   it('keeps the credential encrypted at rest', async () => {
     const rows = JSON.stringify(await gateway.database.db.selectFrom('upstreams').selectAll().execute());
     expect(rows).toContain('fixture');
@@ -260,6 +271,7 @@ describe('upstreams REST API with a stdio upstream (server-everything)', () => {
     expect(called.body).toMatchObject({ status: 'success', result: { content: [{ type: 'text', text: 'Echo: stdio' }] } });
     expect(gateway.catalog.tool('everything_echo')).toBeDefined();
     expect(JSON.stringify(await gateway.database.db.selectFrom('upstreams').selectAll().execute())).not.toContain(secretEnv);
+    expect(logLines.join('')).not.toContain(secretEnv);
   }, 30_000);
 
   it('hides tools filtered out by the deny list', async () => {
