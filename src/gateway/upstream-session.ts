@@ -7,6 +7,8 @@
  */
 import {
   Client,
+  SdkError,
+  SdkErrorCode,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type PriorDiscovery,
@@ -110,12 +112,22 @@ export async function openUpstreamSession(definition: UpstreamDefinition, hooks:
   };
   // Transport errors also surface as failed requests; here they are only noise.
   client.onerror = () => undefined;
+  // A connect must never hang, whatever the transport does underneath (stream retries, a child
+  // that never answers): one deadline for the whole handshake.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SdkError(SdkErrorCode.RequestTimeout, `no answer to the handshake within ${definition.timeoutMs} ms`)), definition.timeoutMs + 1_000);
+  });
   try {
-    await client.connect(transport, { timeout: definition.timeoutMs, ...(options.prior ? { prior: options.prior } : {}) });
+    await Promise.race([client.connect(transport, { timeout: definition.timeoutMs, ...(options.prior ? { prior: options.prior } : {}) }), deadline]);
+    // A cached modern verdict connects with zero round trips: prove the upstream is really there.
+    if (options.prior?.kind === 'modern') await Promise.race([client.discover({ timeout: definition.timeoutMs }), deadline]);
   } catch (err) {
     closing = true;
     await client.close().catch(() => undefined);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   const era: UpstreamEra = client.getProtocolEra() === 'modern' ? 'modern' : 'legacy';
   const discover = client.getDiscoverResult();
