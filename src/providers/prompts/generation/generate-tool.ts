@@ -22,6 +22,8 @@ export const GENERATE_TOOL = 'generate';
 export const GENERATE_PERMISSION = 'prompts:generate';
 /** Key of the sampling request in the input round. */
 const SAMPLE_KEY = 'generation';
+/** The longest sampled reply stored (characters); a client's answer is untrusted input. */
+export const MAX_SAMPLED_CHARS = 1_000_000;
 
 export const generateInputSchema: JsonObject = {
   type: 'object',
@@ -77,6 +79,7 @@ export function generateTool(service: GenerationService, limits: { defaultMaxTok
     const state = ctx.input.state();
     const answer = readSampledAnswer(ctx.input.responses?.[SAMPLE_KEY]);
     if (answer && isSamplingState(state, request.template)) {
+      if (answer.text.length > MAX_SAMPLED_CHARS) throw new PorticoError('payload_too_large', `The sampled reply is longer than ${MAX_SAMPLED_CHARS} characters.`);
       const generation = await service.record({
         templateName: state.template,
         templateVersion: state.version,

@@ -12,6 +12,7 @@ import { activeDialects } from '../../../helpers/dialects.js';
 import type { Json } from '../../../helpers/http.js';
 import { CLIENT_ANSWERS, eventually, firstText } from '../../../helpers/mcp-clients.js';
 import { startModelApiFake } from '../../../helpers/model-api-fakes.js';
+import { modernPost, rpcBody } from '../../../surfaces/mcp-http/mcp-http-kit.js';
 import { dropSchema, startGenerationServer } from './generation-kit.js';
 
 const SECRET_A = 'sk-primary-SECRET-aaaaaaaaaaaaaaaaaaaa';
@@ -299,6 +300,27 @@ describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dia
       const stored = await db.selectFrom('generations').selectAll().where('id', '=', result.structuredContent.generation_id).executeTakeFirstOrThrow();
       expect(stored).toMatchObject({ configuration: null, provider: 'client', model: CLIENT_ANSWERS.model, output: `${CLIENT_ANSWERS.sampledPrefix} Say hello to Linus ${era}` });
     }
+    // The raw modern flow: the request state is signed, and a malformed, oversized or tampered answer stores nothing.
+    const caps = { sampling: {} };
+    const call = async (extra: Json = {}) =>
+      rpcBody(await modernPost(g.server.url, 'tools/call', { name: 'generate', arguments: { template: 'greet', arguments: { who: 'Raw' } }, ...extra }, { token: user, capabilities: caps }));
+    const round1 = await call();
+    expect(round1.result.resultType).toBe('input_required');
+    expect(round1.result.inputRequests.generation).toMatchObject({ method: 'sampling/createMessage', params: { maxTokens: 1024, messages: [{ role: 'user', content: { type: 'text', text: 'Say hello to Raw' } }] } });
+    const state = round1.result.requestState as string;
+    const count = async () => (await db.selectFrom('generations').select('id').where('provider', '=', 'client').execute()).length;
+    const before = await count();
+    const malformed = await call({ requestState: state, inputResponses: { generation: { role: 'assistant', content: { type: 'image', data: 'AAAA', mimeType: 'image/png' }, model: 'm' } } });
+    expect(malformed.result.resultType).toBe('input_required');
+    const oversized = await call({ requestState: state, inputResponses: { generation: { role: 'assistant', content: { type: 'text', text: 'x'.repeat(1_000_001) }, model: 'm' } } });
+    expect(JSON.stringify(oversized)).toMatch(/longer than 1000000 characters/);
+    const tampered = await call({ requestState: `${state.slice(0, -4)}AAAA`, inputResponses: { generation: { role: 'assistant', content: { type: 'text', text: 'forged' }, model: 'm' } } });
+    expect(tampered.error).toMatchObject({ code: -32602, message: expect.stringMatching(/requestState/) });
+    expect(await count()).toBe(before);
+    const answered = await call({ requestState: state, inputResponses: { generation: { role: 'assistant', content: { type: 'text', text: 'Hello, Raw!' }, model: 'raw-model' } } });
+    expect(answered.result.structuredContent).toMatchObject({ output: 'Hello, Raw!', model: 'raw-model', provider: 'client' });
+    expect(await count()).toBe(before + 1);
+
     // A client that cannot sample is told why.
     const { client: plain } = await g.connect(user, 'modern');
     const refused = await plain.callTool({ name: 'generate', arguments: { template: 'greet', arguments: { who: 'x' } } }).then(
@@ -313,7 +335,7 @@ describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dia
     expect(rest.body.error.message).toMatch(/cannot ask the caller to sample/);
     expect((await api('POST', '/prompts/greet/generate', user, { arguments: { who: 'x' }, background: true })).status).toBe(409);
     const stats = await api('GET', '/stats', admin);
-    expect(stats.body.generations.by_configuration.find((c: Json) => c.configuration === 'client-sampling').count).toBe(2);
+    expect(stats.body.generations.by_configuration.find((c: Json) => c.configuration === 'client-sampling').count).toBe(3);
     for (const name of ['primary', 'secondary']) await setEnabled(name, true);
   });
 
