@@ -197,6 +197,36 @@ describeEachDialect('job queue', (ctx) => {
     await cleanup();
   });
 
+  it('runner: a handler whose lease was taken away is aborted, and its late result is dropped', async () => {
+    const database = await open();
+    const queue = createJobRepository(database.db, database.dialect);
+    const job = await queue.enqueue('stalls', null, { maxAttempts: 3 });
+    const aborted: string[] = [];
+    let runs = 0;
+    const r = track(runner(queue, 'stalling', { leaseMs: 300, concurrency: 1 }));
+    r.register('stalls', (_job, signal) => {
+      runs++;
+      if (runs > 1) return Promise.resolve('second run');
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => {
+          aborted.push(String((signal.reason as Error).message));
+          // A handler that ignores the abort and "finishes" anyway must not overwrite anything.
+          resolve('late first run');
+        }),
+      );
+    });
+    r.start();
+    await eventually(() => queue.get(job.id), (j) => j?.status === 'running');
+    // Another node, whose clock says the lease lapsed, reaps the job.
+    const elsewhere = createJobRepository(database.db, database.dialect, { now: () => Date.now() + 1_000 });
+    expect(await elsewhere.reapExpired()).toEqual({ requeued: 1, dead: 0 });
+    await eventually(() => aborted, (a) => a.length === 1);
+    expect(aborted).toEqual(['The job lease was lost.']);
+    const done = await eventually(() => queue.get(job.id), (j) => j?.status === 'succeeded');
+    expect(done).toMatchObject({ result: 'second run', attempts: 2 });
+    await cleanup();
+  });
+
   it('two workers on separate connections to one database never run the same job twice', async () => {
     const options = ctx.freshOptions();
     const dbA = await open(options);
