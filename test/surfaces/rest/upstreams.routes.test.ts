@@ -253,6 +253,33 @@ describe('upstreams REST API against a real Portico upstream', () => {
   });
 });
 
+describe('upstreams REST API: delegated management, per-upstream permission, disabled upstreams', () => {
+  it('lets a custom role with upstreams:manage in, but not into an upstream whose permission it lacks', async () => {
+    const role = await api('POST', '/roles', { name: 'gateway_operator', description: 'manages upstreams', permissions: ['upstreams:manage'] });
+    expect(role.status, JSON.stringify(role.body)).toBe(201);
+    await createUser(gateway.url, admin, 'olga', 'gateway_operator');
+    const olga = (await login(gateway.url, 'olga', USER_PASSWORD)).access;
+    const guarded = await api('POST', '/upstreams', { transport: 'http', mcp_url: upstreamUrl, auth_type: 'bearer', bearer_token: upstreamKey, name: 'guarded', permission: 'upstreams:use:guarded' });
+    expect(guarded.status, JSON.stringify(guarded.body)).toBe(201);
+    const id = guarded.body.client_id;
+    expect((await api('GET', '/upstreams', undefined, olga)).body.clients.map((c: { name: string }) => c.name)).toContain('guarded');
+    expect((await api('GET', `/upstreams/${id}`, undefined, olga)).status).toBe(403);
+    expect((await api('POST', `/upstreams/${id}/tools/call`, { tool_name: 'echo', arguments: { message: 'x' } }, olga)).status).toBe(403);
+    expect((await api('DELETE', `/upstreams/${id}`, undefined, olga)).status).toBe(403);
+    expect((await api('POST', `/upstreams/${id}/tools/call`, { tool_name: 'echo', arguments: { message: 'x' } })).body.status).toBe('success');
+    expect((await api('DELETE', `/upstreams/${id}`)).status).toBe(200);
+  });
+
+  it('stores a disabled upstream without connecting it', async () => {
+    const res = await api('POST', '/upstreams', { transport: 'http', mcp_url: 'http://127.0.0.1:9/mcp', name: 'parked', enabled: false });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ status: 'disabled', tools: [] });
+    const listed = (await api('GET', '/upstreams')).body.clients.find((c: { name: string }) => c.name === 'parked');
+    expect(listed).toMatchObject({ status: 'disconnected', enabled: false });
+    expect((await api('DELETE', `/upstreams/${res.body.client_id}`)).status).toBe(200);
+  });
+});
+
 describe('upstreams REST API with a stdio upstream (server-everything)', () => {
   afterAll(async () => {
     const list = await api('GET', '/upstreams');
