@@ -11,6 +11,12 @@ export interface RoleDefinition {
   permissions: string[];
 }
 
+/**
+ * Administrative permissions no built-in role but `admin` holds (grant them through a custom role):
+ * `users:manage`, `keys:manage`, `roles:manage`, `sessions:manage`, `audit:read`, and
+ * `upstreams:manage` — connecting upstream MCP servers makes this server open connections and, for
+ * stdio upstreams, run commands, so it is the most powerful of them.
+ */
 export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
   { name: 'admin', description: 'Everything, including users, keys, roles, upstreams and audit.', permissions: ['admin'] },
   {
