@@ -8,9 +8,9 @@ import { z } from 'zod';
 import type { ToolEntry } from '../../core/catalog/entries.js';
 import type { CallToolResult, JsonObject } from '../../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../../core/errors.js';
-import { permissionFor } from '../../core/identity/permissions.js';
+import { permissionFor, type PermissionSet } from '../../core/identity/permissions.js';
 import { PROMPTS_SOURCE } from './prompt-entries.js';
-import type { PromptLibrary, PromptTemplate } from './prompt-library.js';
+import type { CategoryCount, PromptLibrary, PromptTemplate } from './prompt-library.js';
 import { templateFields, templateInputSchema, templateNameSchema } from './template-schema.js';
 
 /** Permission for changing the library (tools, REST and import). */
@@ -44,6 +44,18 @@ const updateArgs = z.strictObject({ name: templateNameSchema, ...templateFields,
 const nameOnly = z.strictObject({ name: templateNameSchema });
 const restoreArgs = z.strictObject({ name: templateNameSchema, version: z.number().int().min(1).describe('The version to make current again') });
 
+/**
+ * Categories with counts of the templates a principal may get: a template invisible to the caller
+ * does not show through its category. (A library holds hundreds of templates, not millions.)
+ */
+export async function categoriesVisibleTo(library: PromptLibrary, permissions: PermissionSet): Promise<CategoryCount[]> {
+  const counts = new Map<string, number>();
+  for (const t of await library.list({ limit: 100_000 })) {
+    if (t.category !== null && permissions.allows(permissionFor.prompt(t.name))) counts.set(t.category, (counts.get(t.category) ?? 0) + 1);
+  }
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([category, count]) => ({ category, count }));
+}
+
 export function promptTools(library: PromptLibrary): ToolEntry[] {
   const tool = (entry: Omit<ToolEntry, 'kind' | 'source'>): ToolEntry => ({ kind: 'tool', source: PROMPTS_SOURCE, ...entry });
   return [
@@ -67,8 +79,8 @@ export function promptTools(library: PromptLibrary): ToolEntry[] {
       description: 'The categories of the prompt library with how many templates each holds.',
       inputSchema: { type: 'object', properties: {}, additionalProperties: false },
       annotations: { readOnlyHint: true, openWorldHint: false },
-      async handler() {
-        return json({ categories: (await library.categories()).map((c) => ({ ...c })) });
+      async handler(_args, ctx) {
+        return json({ categories: await categoriesVisibleTo(library, ctx.principal.permissions) });
       },
     }),
     tool({

@@ -209,6 +209,7 @@ describe.each(activeDialects)('prompt library REST API [%s]', async (dialect) =>
     expect((await api('GET', '/prompts/generate_sitemap', seoReader)).status).toBe(404);
     expect((await api('GET', '/prompts/generate_sitemap/render?base_url=x', seoReader)).status).toBe(404);
     expect((await api('GET', '/prompts/generate_sitemap/versions', seoReader)).status).toBe(404);
+    expect((await api('GET', '/prompts/categories', seoReader)).body.categories).toEqual([{ category: 'site', count: 1 }]);
     const exported = (await api('GET', '/prompts/export', seoReader)).body;
     expect(exported.templates.map((t: Json) => t.name)).toEqual(['analyze_seo']);
   });

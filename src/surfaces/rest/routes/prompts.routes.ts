@@ -17,7 +17,7 @@ import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import { parseLibraryText, serialiseLibrary } from '../../../providers/prompts/library-document.js';
 import type { PromptLibrary, PromptTemplate, PromptTemplateVersion, RenderedPrompt } from '../../../providers/prompts/prompt-library.js';
 import { PROMPTS_SOURCE, RENDER_META } from '../../../providers/prompts/prompt-entries.js';
-import { MANAGE_PROMPTS } from '../../../providers/prompts/prompt-tools.js';
+import { MANAGE_PROMPTS, categoriesVisibleTo } from '../../../providers/prompts/prompt-tools.js';
 import { argumentSpecSchema, templateInputSchema, templateNameSchema, templatePatchSchema } from '../../../providers/prompts/template-schema.js';
 import { authenticateRequest, scopeOf } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
@@ -217,7 +217,7 @@ export async function promptRoutes(app: FastifyInstance, deps: PromptRouteDeps):
         response: { 200: z.object({ categories: z.array(z.object({ category: z.string(), count: z.number().int() })) }).meta({ id: 'PromptCategories' }), ...errorResponses },
       },
     },
-    async () => ({ categories: (await library.categories()).map((c) => ({ ...c })) }),
+    async (request) => ({ categories: await categoriesVisibleTo(library, principalOf(request).permissions) }),
   );
 
   api.get(
