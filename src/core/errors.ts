@@ -44,8 +44,6 @@ export const errorCatalogue = {
   render_limit_exceeded: { status: 422, jsonRpc: JsonRpcCode.InvalidParams, message: 'Rendering the template exceeded its size, time or step limit.' },
   path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },
   read_only_root: { status: 403, jsonRpc: JsonRpcCode.Forbidden, message: 'This file root is read-only.' },
-  path_not_allowed: { status: 400, jsonRpc: JsonRpcCode.InvalidParams, message: 'The path is not allowed: it must be a plain relative path that stays inside a file root.' },
-  read_only_root: { status: 403, jsonRpc: JsonRpcCode.Forbidden, message: 'This file root is read-only.' },
   blob_mime_mismatch: { status: 415, jsonRpc: JsonRpcCode.InvalidParams, message: 'The content does not match its declared MIME type.' },
   range_not_satisfiable: { status: 416, jsonRpc: JsonRpcCode.InvalidParams, message: 'The requested byte range is outside the content.' },
   unsupported_media_type: { status: 415, jsonRpc: JsonRpcCode.InvalidRequest, message: 'Unsupported content type.' },
