@@ -88,6 +88,11 @@ export interface UpstreamRegistryOptions {
   audit?: AuditSink;
   /** First retry delay after a failed start-up connection (grows 1.5× per attempt, up to 60 s). */
   retryBaseMs?: number;
+  /**
+   * How often to pick up upstreams other processes stored or removed (the CLI, other nodes);
+   * 0: only at start. Default `gateway.syncIntervalMs`.
+   */
+  syncIntervalMs?: number;
 }
 
 interface Known {
@@ -151,6 +156,30 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
   };
 
   const nameTaken = (name: string) => [...known.values()].some((k) => k.definition.name === name);
+  /** Ids this process is adding or removing right now: the sync leaves them alone. */
+  const busy = new Set<string>();
+  let syncTimer: NodeJS.Timeout | undefined;
+
+  /** Stored rows that appeared or disappeared since we last looked (written by the CLI or another node). */
+  const sync = async () => {
+    const records = await repository.list();
+    const stored = new Set(records.map((r) => r.definition.id));
+    for (const record of records) {
+      const { id, name } = record.definition;
+      if (known.has(id) || busy.has(id) || nameTaken(name)) continue;
+      const k: Known = { definition: record.definition, source: 'api', createdAt: record.createdAt, createdBy: record.createdBy };
+      known.set(id, k);
+      logger.info({ upstream: name }, 'connecting an upstream stored by another process');
+      void connectWithRetry(k);
+    }
+    for (const [id, k] of known) {
+      if (k.source !== 'api' || stored.has(id) || busy.has(id)) continue;
+      if (k.retry) clearTimeout(k.retry);
+      known.delete(id);
+      logger.info({ upstream: k.definition.name }, 'disconnecting an upstream removed by another process');
+      await gateway.disconnect(id).catch(() => false);
+    }
+  };
 
   return {
     oauth: createUpstreamOAuthFlow(),
@@ -167,6 +196,11 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       }
       // In parallel: one slow upstream must not hold up the others (each has its own timeout).
       await Promise.all([...known.values()].map((k) => connectWithRetry(k)));
+      const every = options.syncIntervalMs ?? options.config.gateway.syncIntervalMs;
+      if (every > 0 && !closed) {
+        syncTimer = setInterval(() => void sync().catch((err: unknown) => logger.warn({ err }, 'could not read the stored upstreams')), every);
+        syncTimer.unref();
+      }
     },
 
     list: () => [...known.values()].map(view),
@@ -194,15 +228,18 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
         }
       }
       const at = new Date().toISOString();
+      busy.add(definition.id);
       try {
         await repository.insert(definition, { createdBy: actor?.principal.id ?? null, at });
       } catch (err) {
+        busy.delete(definition.id);
         // Lost a race for the name, or the database failed: keep nothing.
         await gateway.disconnect(definition.id).catch(() => false);
         throw err;
       }
       const k: Known = { definition, source: 'api', createdAt: at, createdBy: actor?.principal.id ?? null, ...(pendingAuthorization ? { lastError: AUTHORIZATION_REQUIRED } : {}) };
       known.set(definition.id, k);
+      busy.delete(definition.id);
       audit(target, 'connect', actor, details);
       return view(k);
     },
@@ -213,8 +250,13 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       if (k.source === 'config') throw new PorticoError('conflict', `The upstream "${k.definition.name}" is declared in the config file; remove it there.`);
       if (k.retry) clearTimeout(k.retry);
       known.delete(id);
-      await repository.delete(id);
-      await gateway.disconnect(id);
+      busy.add(id);
+      try {
+        await repository.delete(id);
+        await gateway.disconnect(id);
+      } finally {
+        busy.delete(id);
+      }
       audit(k.definition.name, 'disconnect', actor, { id });
       return true;
     },
@@ -237,6 +279,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
 
     close() {
       closed = true;
+      if (syncTimer) clearInterval(syncTimer);
       for (const k of known.values()) if (k.retry) clearTimeout(k.retry);
     },
   };

@@ -16,7 +16,7 @@ export const configuredUpstreamSchema = upstreamDefinitionInputSchema.extend({
 export const gatewaySchema = z.strictObject({
   separator: z
     .string()
-    .regex(/^[A-Za-z0-9_.\/-]{1,4}$/, '1-4 characters allowed in MCP tool names')
+    .regex(/^[A-Za-z0-9_./-]{1,4}$/, '1-4 characters allowed in MCP tool names')
     .default('_')
     .meta(meta({ description: 'Between an upstream\'s namespace and its tool or prompt names (`{namespace}{separator}{name}`).' })),
   healthIntervalMs: z.number().int().min(0).default(15_000).meta(meta({ description: 'Ping every connected upstream this often; a failed ping starts reconnecting (0: no health checks).' })),
@@ -44,6 +44,12 @@ export const gatewaySchema = z.strictObject({
     .boolean()
     .default(true)
     .meta(meta({ description: 'Upstream URLs added through the REST API may point at loopback (127.0.0.0/8, ::1, localhost): MCP servers on the same machine.' })),
+  syncIntervalMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .meta(meta({ description: 'How often a server picks up upstreams stored or removed by the CLI or another node (0: only at start).' })),
   allowStdioFromApi: z
     .boolean()
     .default(true)

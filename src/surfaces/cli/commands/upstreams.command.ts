@@ -1,7 +1,7 @@
 /**
  * `portico upstreams add|list|rm|test`: upstream MCP servers, from the shell. Works on the
- * database like `users` and `keys` (a running server connects what `add` stored at its next start;
- * the REST API connects at once). Upstreams declared in the config file are listed and tested
+ * database like `users` and `keys`; a running server picks the change up within
+ * `gateway.syncIntervalMs` (the REST API connects at once). Upstreams declared in the config file are listed and tested
  * too, but changed only in that file. Secrets are never printed; a bearer token is read from
  * stdin (`--bearer-token-stdin`) so it stays out of shell history and the process list.
  */
@@ -112,7 +112,7 @@ async function testConnection(config: FrozenConfig, definition: UpstreamDefiniti
 export function registerUpstreamsCommand(program: Command): void {
   const upstreams = program.command('upstreams').description('manage upstream MCP servers (the gateway)');
 
-  withCommonOptions(upstreams.command('add').argument('<name>', 'unique name, also the namespace of its tools and prompts').description('store an upstream MCP server (connected at the next server start)'))
+  withCommonOptions(upstreams.command('add').argument('<name>', 'unique name, also the namespace of its tools and prompts').description('store an upstream MCP server (a running server connects it within gateway.syncIntervalMs)'))
     .option('--url <url>', 'Streamable HTTP (or, with --sse, legacy SSE) endpoint')
     .option('--sse', 'the URL is a legacy HTTP+SSE endpoint')
     .option('--command <command>', 'stdio: the executable to run')
@@ -142,7 +142,7 @@ export function registerUpstreamsCommand(program: Command): void {
         auditAdmin(audit, { action: 'admin/upstreams', target: name, operation: 'create', details: { id: definition.id, transport: definition.transport.type, auth: definition.auth.type } });
       });
       if (tested) process.stdout.write(`${tested}\n`);
-      process.stdout.write(`added ${name} (${definition.id}); a running server connects it at its next start\n`);
+      process.stdout.write(`added ${name} (${definition.id}); a running server connects it within ${config.gateway.syncIntervalMs / 1000} s\n`);
     });
 
   withCommonOptions(upstreams.command('list').description('list upstream MCP servers (never their credentials)'))
@@ -162,7 +162,7 @@ export function registerUpstreamsCommand(program: Command): void {
       });
     });
 
-  withCommonOptions(upstreams.command('rm').argument('<name>', 'name or id').description('remove a stored upstream (a running server drops it at its next start)')).action(
+  withCommonOptions(upstreams.command('rm').argument('<name>', 'name or id').description('remove a stored upstream (a running server drops it within gateway.syncIntervalMs)')).action(
     async (nameOrId: string, flags: CommonFlags) => {
       const config = configFromFlags(flags);
       await withIdentity(config, async (_identity, store, audit) => {
