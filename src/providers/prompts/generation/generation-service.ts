@@ -65,6 +65,8 @@ export interface GenerationService {
   /** Store a generation produced elsewhere (the calling client sampled it). */
   record(generation: NewGeneration): Promise<GenerationRecord>;
   getGeneration(id: string): Promise<GenerationRecord | undefined>;
+  /** Stored generations, newest first. */
+  listGenerations(query?: { principalId?: string | undefined; templateName?: string | undefined; limit?: number | undefined }): Promise<GenerationRecord[]>;
   /** Generations since `since` (default: 30 days ago) by configuration: count, latency, tokens. */
   stats(since?: string): Promise<GenerationStats>;
 }
@@ -218,6 +220,7 @@ export function createGenerationService(deps: GenerationServiceDeps): Generation
     render,
     record: (generation) => generations.insert(generation),
     getGeneration: (id) => generations.get(id),
+    listGenerations: (query) => generations.list(query),
     async stats(since) {
       const from = since ?? new Date(Date.now() - 30 * 86_400_000).toISOString();
       const byConfiguration = await generations.statsByConfiguration(from);

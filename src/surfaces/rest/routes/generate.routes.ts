@@ -2,18 +2,21 @@
  * POST /api/v1/prompts/{name}/generate: render a template and have a configured model answer it,
  * now (200, the stored generation) or in the background (202, the job to poll at /jobs/{id}). REST
  * cannot answer a sampling request, so with no model configured it is a 409 that says so.
+ * GET /api/v1/generations[/{id}]: stored generations — your own, or everyone's with `ai:manage`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PorticoError } from '../../../core/errors.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import { assertMayUseTemplate, GENERATE_PERMISSION } from '../../../providers/prompts/generation/generate-tool.js';
 import type { GenerationService } from '../../../providers/prompts/generation/generation-service.js';
+import type { GenerationRecord } from '../../../store/repositories/generation.repository.js';
+import { AI_MANAGE } from './ai-configurations.routes.js';
 import { toGenerationView } from '../../../providers/prompts/generation/generation-views.js';
 import { authenticateRequest } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
-import { principalOf, requirePermission } from './identity-route-support.js';
+import { allows, principalOf, requirePermission } from './identity-route-support.js';
 import { disconnectSignal } from './mcp-route-support.js';
 
 export interface GenerateRouteDeps {
@@ -96,6 +99,40 @@ export async function generateRoutes(app: FastifyInstance, deps: GenerateRouteDe
       }
       const outcome = await generation.generate(req, caller, disconnectSignal(reply));
       return toGenerationView(outcome.generation, outcome.fellBackFrom);
+    },
+  );
+
+  // Reading stored generations: your own; all of them for whoever manages the AI configurations.
+  const everyone = (request: FastifyRequest) => allows(request, AI_MANAGE);
+  const storedSchema = generationSchema.omit({ fell_back_from: true }).extend({ arguments: z.record(z.string(), z.string()), principal_id: z.string(), surface: z.string() }).meta({ id: 'StoredGeneration' });
+  const toStored = (g: GenerationRecord) => {
+    const { fell_back_from: _unused, ...view } = toGenerationView(g);
+    return { ...view, arguments: { ...g.arguments }, principal_id: g.principalId, surface: g.surface };
+  };
+
+  api.get(
+    '/generations',
+    {
+      schema: {
+        tags: ['ai'],
+        summary: 'Stored generations, newest first: your own, or everyone’s with ai:manage',
+        querystring: z.object({ template: z.string().min(1).max(200).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
+        response: { 200: z.object({ items: z.array(storedSchema) }).meta({ id: 'StoredGenerationList' }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principalId = everyone(request) ? undefined : principalOf(request).id;
+      return { items: (await generation.listGenerations({ principalId, templateName: request.query.template, limit: request.query.limit })).map(toStored) };
+    },
+  );
+
+  api.get(
+    '/generations/:id',
+    { schema: { tags: ['ai'], summary: 'One stored generation (yours, or any with ai:manage)', params: z.object({ id: z.string().min(1).max(64) }), response: { 200: storedSchema, ...errorResponses } } },
+    async (request) => {
+      const found = await generation.getGeneration(request.params.id);
+      if (!found || (found.principalId !== principalOf(request).id && !everyone(request))) throw new PorticoError('not_found', `No generation with id ${request.params.id}.`);
+      return toStored(found);
     },
   );
 }

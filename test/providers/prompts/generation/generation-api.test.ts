@@ -50,6 +50,8 @@ describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dia
       ['GET', '/jobs/some-id'],
       ['POST', '/jobs/some-id/retry'],
       ['POST', '/prompts/greet/generate', { arguments: { who: 'x' } }],
+      ['GET', '/generations'],
+      ['GET', '/generations/some-id'],
     ];
     for (const [method, path, body] of endpoints) {
       const none = await api(method, path, undefined, body);
@@ -269,10 +271,28 @@ describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dia
 
   it('documents the new endpoints in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${g.server.url}/openapi.json`)).json()) as Json;
-    for (const path of ['/api/v1/ai-configurations', '/api/v1/ai-configurations/{name}', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry', '/api/v1/prompts/{name}/generate']) {
+    for (const path of ['/api/v1/ai-configurations', '/api/v1/ai-configurations/{name}', '/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/retry', '/api/v1/prompts/{name}/generate', '/api/v1/generations', '/api/v1/generations/{id}']) {
       expect(doc.paths[path], path).toBeDefined();
     }
     expect(JSON.stringify(doc.components.schemas.AiConfiguration)).not.toContain('"api_key"');
+  });
+
+  it('lists stored generations: your own, or everyone’s with ai:manage', async () => {
+    const mine = await api('GET', '/generations?template=greet', user);
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.length).toBeGreaterThanOrEqual(3);
+    const ownerId = mine.body.items[0].principal_id as string;
+    expect(mine.body.items.every((x: Json) => x.principal_id === ownerId && x.template === 'greet')).toBe(true);
+    expect(mine.body.items.map((x: Json) => x.output)).toContain('[claude-test] Say hello to Ada');
+    expect(mine.body.items.find((x: Json) => x.output === '[claude-test] Say hello to Ada')).toMatchObject({ arguments: { who: 'Ada' }, surface: 'rest', configuration: 'secondary' });
+    const id = mine.body.items[0].generation_id as string;
+    expect((await api('GET', `/generations/${id}`, user)).body.generation_id).toBe(id);
+    expect((await api('GET', `/generations/${id}`, otherUser)).status).toBe(404);
+    expect((await api('GET', '/generations', otherUser)).body.items).toEqual([]);
+    const all = await api('GET', '/generations?limit=500', admin);
+    expect(new Set(all.body.items.map((x: Json) => x.principal_id)).size).toBeGreaterThanOrEqual(2);
+    expect((await api('GET', `/generations/${id}`, admin)).status).toBe(200);
+    expect((await api('GET', '/generations', undefined)).status).toBe(401);
   });
 
   it('adds generations by configuration (count, latency, tokens) to GET /stats', async () => {
