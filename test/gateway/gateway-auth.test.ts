@@ -4,6 +4,8 @@
  * token never appears in the error; invalid definitions are refused with `validation_failed`;
  * per-session isolation gives each downstream session its own upstream session.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PorticoError } from '../../src/core/errors.js';
@@ -54,6 +56,34 @@ describe('upstream credentials', () => {
   it('connects with a custom header', async () => {
     const status = await front.services.gateway!.connect(to({ type: 'headers', headers: { 'X-API-Key': key } }, 'withheader'));
     expect(status.health).toBe('connected');
+  });
+
+  it('obtains a token with OAuth client credentials and uses it', async () => {
+    // A local token endpoint: checks the client's Basic credentials, hands out the upstream's key.
+    const requests: { authorization?: string; body: string }[] = [];
+    const tokens = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        requests.push({ authorization: req.headers.authorization, body });
+        const ok = req.headers.authorization === `Basic ${Buffer.from('portico:s3cret').toString('base64')}` && body.includes('grant_type=client_credentials');
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(ok ? { access_token: key, token_type: 'Bearer', expires_in: 3600 } : { error: 'invalid_client' }));
+      });
+    });
+    await new Promise<void>((resolve) => tokens.listen(0, '127.0.0.1', resolve));
+    const tokenUrl = `http://127.0.0.1:${(tokens.address() as AddressInfo).port}/token`;
+    try {
+      const status = await front.services.gateway!.connect(to({ type: 'oauth', grant: 'client_credentials', tokenUrl, clientId: 'portico', clientSecret: 's3cret', scope: 'mcp' }, 'withoauth'));
+      expect(status.health).toBe('connected');
+      expect(requests.length).toBeGreaterThanOrEqual(1);
+      expect(requests[0]!.body).toContain('scope=mcp');
+      const wrong = await front.services.gateway!.connect(to({ type: 'oauth', grant: 'client_credentials', tokenUrl, clientId: 'portico', clientSecret: 'wrong-secret' }, 'badoauth')).catch((e: unknown) => e);
+      expect((wrong as PorticoError).code).toBe('upstream_failed');
+      expect((wrong as PorticoError).message).not.toContain('wrong-secret');
+    } finally {
+      tokens.close();
+    }
   });
 
   it('refuses a wrong token without echoing it', async () => {
