@@ -105,7 +105,7 @@ export function createGenerationService(deps: GenerationServiceDeps): Generation
   // A client per configuration version: connections are reused, an edit takes effect at once.
   const clients = new Map<string, ModelClient>();
   const clientFor = (c: StoredAiConfiguration): ModelClient => {
-    const key = `${c.name}\u0000${c.updated_at}`;
+    const key = [c.name, c.updated_at, c.provider, c.model, c.base_url, c.apiKeySealed].join('\u0000');
     let client = clients.get(key);
     if (!client) {
       for (const k of clients.keys()) if (k.startsWith(`${c.name}\u0000`)) clients.delete(k);
