@@ -165,9 +165,23 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-/** The URL of an HTTP/SSE upstream, or undefined for stdio. */
+/** The URL of an HTTP/SSE upstream for display (a password or secret-looking query value hidden), or undefined for stdio. */
 export function upstreamUrl(definition: Pick<UpstreamDefinition, 'transport'>): string | undefined {
-  return definition.transport.type === 'stdio' ? undefined : definition.transport.url;
+  return definition.transport.type === 'stdio' ? undefined : displayUrl(definition.transport.url);
+}
+
+const SECRET_PARAM = /pass|secret|token|key|auth|sig/i;
+
+/** Some servers take their key in the URL (`?api_key=…`): never show it. */
+function displayUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = 'redacted';
+    for (const name of [...url.searchParams.keys()]) if (SECRET_PARAM.test(name)) url.searchParams.set(name, 'redacted');
+    return url.toString();
+  } catch {
+    return 'redacted';
+  }
 }
 
 /** A definition without any credential: safe for responses, logs and the audit trail. */
@@ -196,7 +210,7 @@ export function publicUpstreamDefinition(definition: UpstreamDefinition): Public
     transport:
       transport.type === 'stdio'
         ? { type: 'stdio', command: transport.command, args: transport.args, ...(transport.cwd ? { cwd: transport.cwd } : {}), envKeys: Object.keys(transport.env) }
-        : { type: transport.type, url: transport.url },
+        : { type: transport.type, url: displayUrl(transport.url) },
     auth:
       auth.type === 'oauth'
         ? { type: 'oauth', grant: auth.grant, tokenUrl: auth.tokenUrl, clientId: auth.clientId, ...(auth.scope ? { scope: auth.scope } : {}), authorized: auth.tokens !== undefined }
@@ -218,6 +232,11 @@ export function upstreamSecrets(definition: UpstreamDefinition): string[] {
   const secrets: string[] = transport.type === 'stdio' ? Object.values(transport.env) : [];
   if (auth.type === 'bearer') secrets.push(auth.token);
   if (auth.type === 'headers') secrets.push(...Object.values(auth.headers));
+  if (transport.type !== 'stdio') {
+    const url = new URL(transport.url);
+    if (url.password) secrets.push(decodeURIComponent(url.password));
+    for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name)) secrets.push(value);
+  }
   if (auth.type === 'oauth') {
     if (auth.clientSecret) secrets.push(auth.clientSecret);
     if (auth.tokens) secrets.push(auth.tokens.accessToken, ...(auth.tokens.refreshToken ? [auth.tokens.refreshToken] : []));
