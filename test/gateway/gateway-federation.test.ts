@@ -12,7 +12,7 @@ import { PorticoError } from '../../src/core/errors.js';
 import { localPrincipal } from '../../src/core/identity/local-principal.js';
 import type { Provider } from '../../src/providers/provider.js';
 import type { RunningServer } from '../../src/server.js';
-import { NotificationRecorder, answeringClient, eventually, firstText } from '../helpers/mcp-clients.js';
+import { NotificationRecorder, answeringClient, callCount, eventually, firstText } from '../helpers/mcp-clients.js';
 import { servePortico, type ServingProcess } from '../helpers/portico-process.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -124,6 +124,41 @@ describe('federation', () => {
     expect(await front.services.gateway!.disconnect(id)).toBe(true);
     expect((await admin.listTools()).tools.some((t) => t.name.startsWith('viasse_'))).toBe(false);
     expect(await front.services.gateway!.disconnect(id)).toBe(false);
+  });
+});
+
+describe('cancellation and resource updates', () => {
+  let relayFront: RunningServer;
+  let client: Client;
+  beforeAll(async () => {
+    relayFront = await startTestServer({ PORTICO_AUTH__DISABLED: 'true' });
+    // Legacy towards the upstream: resources/subscribe is how a legacy upstream pushes updates.
+    await relayFront.services.gateway!.connect(http({ name: 'relay', era: 'legacy' }));
+    ({ client } = answeringClient('legacy'));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${relayFront.url}/mcp`)));
+  }, 30_000);
+  afterAll(async () => {
+    await client?.close();
+    await relayFront?.close();
+  });
+
+  it('relays a downstream cancellation to the upstream, which sees the call cancelled', async () => {
+    const before = await callCount(fixture.url, 'tools/call', 'cancelled');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('cancelled by the test')), 400);
+    const started = Date.now();
+    await expect(client.callTool({ name: 'relay_test_slow_operation', arguments: { seconds: 30 } }, { signal: controller.signal })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await eventually(() => callCount(fixture.url, 'tools/call', 'cancelled'), (n) => n === before + 1, 5_000);
+    expect(firstText(await client.callTool({ name: 'relay_test_simple_text', arguments: {} }))).toBeTruthy();
+  });
+
+  it('relays resources/updated of a subscribed upstream resource', async () => {
+    const recorder = new NotificationRecorder(client);
+    await client.subscribeResource({ uri: 'test://watched-resource' });
+    const updated = recorder.next('notifications/resources/updated', (n) => (n.params as { uri?: string }).uri === 'test://watched-resource', 10_000);
+    await client.callTool({ name: 'relay_test_touch_watched_resource', arguments: {} });
+    await updated;
   });
 });
 
