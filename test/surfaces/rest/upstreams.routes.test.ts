@@ -229,6 +229,15 @@ describe('upstreams REST API against a real Portico upstream', () => {
     expect(trail).not.toContain('pk_wrong_token_value_123');
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const doc = await call(gateway.url, 'GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    for (const path of ['/api/v1/upstreams', '/api/v1/upstreams/{id}', '/api/v1/upstreams/{id}/tools/call', '/api/v1/upstreams/{id}/prompts/get', '/api/v1/upstreams/{id}/authorize']) {
+      expect(Object.keys(doc.body.paths), path).toContain(path);
+    }
+    expect(JSON.stringify(doc.body.paths['/api/v1/upstreams'].post.responses)).toContain('422');
+  });
+
   it('never logs a credential', () => {
     const logs = logLines.join('');
     expect(logs).toContain('upstream');
