@@ -242,9 +242,20 @@ export function createIdentityService(repo: IdentityRepository, secretKey: Buffe
 
     async ensureBuiltinRoles() {
       const at = now();
+      let synced = false;
       for (const role of BUILTIN_ROLES) {
-        await repo.insertRoleIfAbsent({ name: role.name, description: role.description, permissions: JSON.stringify(role.permissions), builtin: 1, created_at: at, updated_at: at });
+        const permissions = JSON.stringify(role.permissions);
+        await repo.insertRoleIfAbsent({ name: role.name, description: role.description, permissions, builtin: 1, created_at: at, updated_at: at });
+        // A new version may grant built-in roles new permissions (a new provider's, say). A role
+        // nobody has edited (updated_at still equals created_at) follows the code; an edited one
+        // is the operator's and stays as they left it.
+        const stored = await repo.role(role.name);
+        if (stored?.builtin && stored.updated_at === stored.created_at && stored.permissions !== permissions) {
+          await repo.upsertRole({ ...stored, description: role.description, permissions });
+          synced = true;
+        }
       }
+      if (synced) changed();
     },
 
     async firstStart(adminPassword) {
@@ -282,7 +293,8 @@ export function createIdentityService(repo: IdentityRepository, secretKey: Buffe
         permissions: JSON.stringify(input.permissions),
         builtin: existing?.builtin ?? 0,
         created_at: existing?.created_at ?? at,
-        updated_at: at,
+        // An edited built-in role must look edited (ensureBuiltinRoles leaves those alone).
+        updated_at: existing?.builtin && at === existing.created_at ? new Date(Date.parse(at) + 1).toISOString() : at,
       };
       await repo.upsertRole(row);
       changed();

@@ -5,6 +5,7 @@ import type { PorticoError } from '../../src/core/errors.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createIdentityRepository } from '../../src/store/repositories/identity.repository.js';
 import { describeEachDialect } from '../helpers/dialects.js';
+import { BUILTIN_ROLES } from '../../src/auth/roles.js';
 
 const KEY = Buffer.alloc(32, 9);
 const PASSWORD = 'correct horse battery';
@@ -40,6 +41,21 @@ describeEachDialect('identity service', (ctx) => {
     const chosen = await other.firstStart('a chosen password');
     expect(chosen).toMatchObject({ created: true, generated: false, password: 'a chosen password' });
     await expect(other.firstStart()).resolves.toEqual({ created: false });
+  });
+
+  it('brings unedited built-in roles up to the current permissions, and leaves edited ones alone', async () => {
+    const database = await ctx.open();
+    await migrateToLatest(database);
+    const repo = createIdentityRepository(database.db);
+    const old = { description: 'old', permissions: JSON.stringify(['tools:call:echo']), builtin: 1 as const, created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z' };
+    await repo.upsertRole({ name: 'user', ...old });
+    await repo.upsertRole({ name: 'readonly', ...old });
+    const identity = createIdentityService(repo, KEY);
+    await identity.saveRole({ name: 'readonly', permissions: ['tools:read:*'] });
+    await identity.ensureBuiltinRoles();
+    const roles = new Map((await identity.roles()).map((r) => [r.name, r.permissions]));
+    expect(roles.get('user')).toEqual(BUILTIN_ROLES.find((r) => r.name === 'user')!.permissions);
+    expect(roles.get('readonly')).toEqual(['tools:read:*']);
   });
 
   it('hashes passwords with argon2id and refuses wrong or inactive logins', async () => {
