@@ -18,6 +18,8 @@ export interface UpstreamOAuthFlow {
   complete(state: string, code: string): Promise<{ id: string; tokens: OAuthTokens }>;
   /** Forget a pending state (consent refused); false when unknown. */
   discard(state: string): boolean;
+  /** New tokens from the refresh token (`upstream_failed` when refused); the old refresh token is kept if none is issued. */
+  refresh(definition: UpstreamDefinition): Promise<OAuthTokens>;
 }
 
 interface Pending {
@@ -34,6 +36,31 @@ export function createUpstreamOAuthFlow(options: { fetch?: typeof fetch; now?: (
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const pending = new Map<string, Pending>();
+
+  /** One request to the token endpoint (client secret in Basic auth, else client_id in the form). */
+  async function tokenRequest(definition: UpstreamDefinition, form: Record<string, string>, what: string): Promise<OAuthTokens> {
+    const auth = definition.auth;
+    if (auth.type !== 'oauth') throw new PorticoError('internal_error');
+    const body = new URLSearchParams(form);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    if (auth.clientSecret !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`).toString('base64')}`;
+    else body.set('client_id', auth.clientId);
+    let res: Response;
+    try {
+      res = await doFetch(auth.tokenUrl, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(15_000) });
+    } catch {
+      throw new PorticoError('upstream_failed', 'The upstream token endpoint could not be reached.');
+    }
+    const json = (await res.json().catch(() => ({}))) as { access_token?: unknown; refresh_token?: unknown; token_type?: unknown; expires_in?: unknown; scope?: unknown };
+    if (!res.ok || typeof json.access_token !== 'string' || !json.access_token) throw new PorticoError('upstream_failed', `The upstream token endpoint refused ${what} (HTTP ${res.status}).`);
+    return {
+      accessToken: json.access_token,
+      tokenType: typeof json.token_type === 'string' ? json.token_type : 'Bearer',
+      ...(typeof json.refresh_token === 'string' && json.refresh_token ? { refreshToken: json.refresh_token } : {}),
+      ...(typeof json.expires_in === 'number' ? { expiresAt: now() + json.expires_in * 1000 } : {}),
+      ...(typeof json.scope === 'string' ? { scope: json.scope } : {}),
+    };
+  }
 
   const sweep = () => {
     for (const [state, p] of pending) if (p.expiresAt <= now()) pending.delete(state);
@@ -68,28 +95,16 @@ export function createUpstreamOAuthFlow(options: { fetch?: typeof fetch; now?: (
       // Single use, whatever happens next.
       pending.delete(state);
       if (!entry) throw new PorticoError('bad_request', 'This authorization is unknown, already used or expired; start it again.');
-      const auth = entry.definition.auth;
-      if (auth.type !== 'oauth') throw new PorticoError('internal_error');
-      const body = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: entry.redirectUri, code_verifier: entry.verifier });
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-      if (auth.clientSecret !== undefined) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(auth.clientId)}:${encodeURIComponent(auth.clientSecret)}`).toString('base64')}`;
-      else body.set('client_id', auth.clientId);
-      let res: Response;
-      try {
-        res = await doFetch(auth.tokenUrl, { method: 'POST', headers, body, redirect: 'error', signal: AbortSignal.timeout(15_000) });
-      } catch {
-        throw new PorticoError('upstream_failed', 'The upstream token endpoint could not be reached.');
-      }
-      const json = (await res.json().catch(() => ({}))) as { access_token?: unknown; refresh_token?: unknown; token_type?: unknown; expires_in?: unknown; scope?: unknown };
-      if (!res.ok || typeof json.access_token !== 'string' || !json.access_token) throw new PorticoError('upstream_failed', `The upstream token endpoint refused the authorization code (HTTP ${res.status}).`);
-      const tokens: OAuthTokens = {
-        accessToken: json.access_token,
-        tokenType: typeof json.token_type === 'string' ? json.token_type : 'Bearer',
-        ...(typeof json.refresh_token === 'string' && json.refresh_token ? { refreshToken: json.refresh_token } : {}),
-        ...(typeof json.expires_in === 'number' ? { expiresAt: now() + json.expires_in * 1000 } : {}),
-        ...(typeof json.scope === 'string' ? { scope: json.scope } : {}),
-      };
+      const tokens = await tokenRequest(entry.definition, { grant_type: 'authorization_code', code, redirect_uri: entry.redirectUri, code_verifier: entry.verifier }, 'the authorization code');
       return { id: entry.definition.id, tokens };
+    },
+
+    async refresh(definition) {
+      const auth = definition.auth;
+      const refreshToken = auth.type === 'oauth' ? auth.tokens?.refreshToken : undefined;
+      if (!refreshToken) throw new PorticoError('upstream_failed', 'There is no refresh token; authorize the upstream again.');
+      const tokens = await tokenRequest(definition, { grant_type: 'refresh_token', refresh_token: refreshToken }, 'the refresh token');
+      return tokens.refreshToken ? tokens : { ...tokens, refreshToken };
     },
   };
 }

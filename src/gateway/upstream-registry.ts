@@ -102,7 +102,13 @@ interface Known {
   createdBy: string | null;
   lastError?: string;
   retry?: NodeJS.Timeout;
+  /** Renews the OAuth tokens of an authorization-code upstream before they expire. */
+  refresh?: NodeJS.Timeout;
 }
+
+/** Renew OAuth tokens this long before they expire; retry a failed renewal after this long. */
+const REFRESH_MARGIN_MS = 60_000;
+const REFRESH_RETRY_MS = 30_000;
 
 const MAX_RETRY_MS = 60_000;
 
@@ -156,6 +162,41 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
   };
 
   const nameTaken = (name: string) => [...known.values()].some((k) => k.definition.name === name);
+  const oauth = createUpstreamOAuthFlow();
+
+  /**
+   * Authorization-code tokens are renewed here (the gateway only uses them): shortly before they
+   * expire, the refresh token buys new ones, which are sealed and the upstream reconnected with them.
+   */
+  const scheduleRefresh = (k: Known, delayMs?: number) => {
+    if (k.refresh) clearTimeout(k.refresh);
+    delete k.refresh;
+    const auth = k.definition.auth;
+    if (closed || auth.type !== 'oauth' || auth.grant !== 'authorization_code' || !auth.tokens?.refreshToken || auth.tokens.expiresAt === undefined) return;
+    const delay = delayMs ?? Math.max(0, auth.tokens.expiresAt - REFRESH_MARGIN_MS - Date.now());
+    k.refresh = setTimeout(() => {
+      delete k.refresh;
+      if (closed || known.get(k.definition.id) !== k) return;
+      void (async () => {
+        try {
+          const tokens = await oauth.refresh(k.definition);
+          if (known.get(k.definition.id) !== k) return;
+          await repository.saveOAuthTokens(k.definition.id, tokens, new Date().toISOString());
+          k.definition = { ...k.definition, auth: { ...auth, tokens } };
+          logger.info({ upstream: k.definition.name }, 'upstream OAuth tokens renewed');
+          if (gateway.status(k.definition.id)) await gateway.reconnect(k.definition);
+          else await connectWithRetry(k);
+          scheduleRefresh(k);
+        } catch (err) {
+          const reason = err instanceof PorticoError ? err.message : 'the renewal failed';
+          k.lastError = `OAuth token renewal failed: ${reason}`;
+          logger.warn({ upstream: k.definition.name, reason }, 'upstream OAuth tokens could not be renewed; retrying');
+          scheduleRefresh(k, REFRESH_RETRY_MS);
+        }
+      })();
+    }, delay);
+    k.refresh.unref();
+  };
   /** Ids this process is adding or removing right now: the sync leaves them alone. */
   const busy = new Set<string>();
   let syncTimer: NodeJS.Timeout | undefined;
@@ -171,10 +212,12 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       known.set(id, k);
       logger.info({ upstream: name }, 'connecting an upstream stored by another process');
       void connectWithRetry(k);
+      scheduleRefresh(k);
     }
     for (const [id, k] of known) {
       if (k.source !== 'api' || stored.has(id) || busy.has(id)) continue;
       if (k.retry) clearTimeout(k.retry);
+      if (k.refresh) clearTimeout(k.refresh);
       known.delete(id);
       logger.info({ upstream: k.definition.name }, 'disconnecting an upstream removed by another process');
       await gateway.disconnect(id).catch(() => false);
@@ -182,7 +225,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
   };
 
   return {
-    oauth: createUpstreamOAuthFlow(),
+    oauth,
 
     async start() {
       const now = new Date().toISOString();
@@ -196,6 +239,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       }
       // In parallel: one slow upstream must not hold up the others (each has its own timeout).
       await Promise.all([...known.values()].map((k) => connectWithRetry(k)));
+      for (const k of known.values()) scheduleRefresh(k);
       const every = options.syncIntervalMs ?? options.config.gateway.syncIntervalMs;
       if (every > 0 && !closed) {
         syncTimer = setInterval(() => void sync().catch((err: unknown) => logger.warn({ err }, 'could not read the stored upstreams')), every);
@@ -249,6 +293,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       if (!k) return false;
       if (k.source === 'config') throw new PorticoError('conflict', `The upstream "${k.definition.name}" is declared in the config file; remove it there.`);
       if (k.retry) clearTimeout(k.retry);
+      if (k.refresh) clearTimeout(k.refresh);
       known.delete(id);
       busy.add(id);
       try {
@@ -274,13 +319,17 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       audit(k.definition.name, 'authorize', actor, { id });
       if (gateway.status(id)) await gateway.disconnect(id);
       await connectWithRetry(k);
+      scheduleRefresh(k);
       return view(k);
     },
 
     close() {
       closed = true;
       if (syncTimer) clearInterval(syncTimer);
-      for (const k of known.values()) if (k.retry) clearTimeout(k.retry);
+      for (const k of known.values()) {
+        if (k.retry) clearTimeout(k.retry);
+        if (k.refresh) clearTimeout(k.refresh);
+      }
     },
   };
 }

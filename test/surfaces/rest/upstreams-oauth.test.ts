@@ -9,12 +9,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../src/server.js';
+import { createUpstreamRepository } from '../../../src/store/repositories/upstream.repository.js';
 import { ADMIN_PASSWORD, call, login, startIdentityServer } from './identity-kit.js';
 
 const CLIENT_ID = 'portico-client';
 const CLIENT_SECRET = 'client-secret-for-oauth-test';
 const REFRESH = 'refresh-token-for-oauth-test';
 const GOOD_CODE = 'the-authorization-code';
+/** A code whose tokens expire in 61 s: the registry renews them a minute early, i.e. at once. */
+const SHORT_CODE = 'short-lived-code';
+const REFRESH_2 = 'second-refresh-token';
 
 let upstream: RunningServer;
 let gateway: RunningServer;
@@ -38,9 +42,20 @@ beforeAll(async () => {
       const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
       const verifier = form.get('code_verifier') ?? '';
       const pkceOk = challenges.has(createHash('sha256').update(verifier).digest('base64url'));
-      const ok = req.url === '/token' && req.headers.authorization === basic && form.get('grant_type') === 'authorization_code' && form.get('code') === GOOD_CODE && pkceOk && form.get('redirect_uri') === `${gateway.url}/oauth/upstream/callback`;
-      res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(ok ? { access_token: accessToken, refresh_token: REFRESH, token_type: 'Bearer', expires_in: 3600 } : { error: 'invalid_grant' }));
+      const clientOk = req.url === '/token' && req.headers.authorization === basic;
+      const code = form.get('code');
+      const codeOk = clientOk && form.get('grant_type') === 'authorization_code' && (code === GOOD_CODE || code === SHORT_CODE) && pkceOk && form.get('redirect_uri') === `${gateway.url}/oauth/upstream/callback`;
+      const refreshOk = clientOk && form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === REFRESH;
+      res.writeHead(codeOk || refreshOk ? 200 : 400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          codeOk
+            ? { access_token: accessToken, refresh_token: REFRESH, token_type: 'Bearer', expires_in: code === SHORT_CODE ? 61 : 3600 }
+            : refreshOk
+              ? { access_token: accessToken, refresh_token: REFRESH_2, token_type: 'Bearer', expires_in: 3600 }
+              : { error: 'invalid_grant' },
+        ),
+      );
     });
   });
   await new Promise<void>((r) => authServer.listen(0, '127.0.0.1', r));
@@ -130,6 +145,22 @@ describe('an upstream using the OAuth authorization-code grant', () => {
     expect((await api('POST', `/api/v1/upstreams/${id}/tools/call`, { tool_name: 'echo', arguments: { message: 'x' } })).body.status).toBe('success');
   });
 
+  it('renews tokens before they expire, with the refresh token, and stays connected', async () => {
+    const short = stateOf((await api('GET', `/api/v1/upstreams/${id}/authorize`)).body.authorization_url);
+    expect((await call(gateway.url, 'GET', `/oauth/upstream/callback?state=${encodeURIComponent(short)}&code=${SHORT_CODE}`)).status).toBe(200);
+    const deadline = Date.now() + 20_000;
+    const renewed = async () => (await createUpstreamRepository(gateway.database.db, gateway.secretKey).get(id))?.definition.auth;
+    while (Date.now() < deadline && (await renewed()) && JSON.stringify(await renewed()).indexOf(REFRESH_2) < 0) await new Promise((r) => setTimeout(r, 200));
+    expect(await renewed()).toMatchObject({ tokens: { refreshToken: REFRESH_2, accessToken } });
+    expect(tokenRequests.some((f) => f.get('grant_type') === 'refresh_token' && f.get('refresh_token') === REFRESH)).toBe(true);
+    let status = '';
+    while (Date.now() < deadline + 10_000 && status !== 'success') {
+      status = (await api('POST', `/api/v1/upstreams/${id}/tools/call`, { tool_name: 'echo', arguments: { message: 'renewed' } })).body.status;
+      if (status !== 'success') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('success');
+  }, 60_000);
+
   it('only admins start an authorization', async () => {
     expect((await call(gateway.url, 'GET', `/api/v1/upstreams/${id}/authorize`)).status).toBe(401);
   });
@@ -137,11 +168,11 @@ describe('an upstream using the OAuth authorization-code grant', () => {
   it('keeps the client secret and the tokens sealed and out of the audit trail', async () => {
     const rows = JSON.stringify(await gateway.database.db.selectFrom('upstreams').selectAll().execute());
     expect(rows).toContain('consented');
-    for (const secret of [CLIENT_SECRET, accessToken, REFRESH]) expect(rows).not.toContain(secret);
+    for (const secret of [CLIENT_SECRET, accessToken, REFRESH, REFRESH_2]) expect(rows).not.toContain(secret);
     await new Promise((r) => setTimeout(r, 400));
     const trail = JSON.stringify(await gateway.database.db.selectFrom('audit_events').selectAll().execute());
     expect(trail).toContain('authorize');
-    for (const secret of [CLIENT_SECRET, accessToken, REFRESH, GOOD_CODE]) expect(trail).not.toContain(secret);
+    for (const secret of [CLIENT_SECRET, accessToken, REFRESH, REFRESH_2, GOOD_CODE]) expect(trail).not.toContain(secret);
     // The token request carried the verifier and no secret in the form (the secret went in Basic auth).
     expect(tokenRequests.every((f) => !f.has('client_secret'))).toBe(true);
   });
