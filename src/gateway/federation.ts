@@ -9,7 +9,7 @@
  * entry's permission), and the per-entry permission (`tools:call:{name}`, `prompts:get:{name}`,
  * `resources:read:{uri}`) is checked again at use.
  */
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Client } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Client, type McpSubscription } from '@modelcontextprotocol/client';
 import type { Catalog } from '../core/catalog/catalog.js';
 import type { CatalogEntry, Completer, PromptEntry, ResourceEntry, ResourceTemplateEntry, ToolEntry } from '../core/catalog/entries.js';
 import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, ReadResourceResult } from '../core/catalog/mcp-shapes.js';
@@ -77,6 +77,8 @@ export class Federation {
   /** Upstream URI → federated URI (for `resources/updated`). */
   private readonly reverse = new Map<string, string>();
   private readonly subscribed = new Set<string>();
+  /** Modern upstreams: one `subscriptions/listen` stream for the federated resources. */
+  private listening: { key: string; subscription: McpSubscription | undefined } | undefined;
   private syncing: Promise<void> = Promise.resolve();
   private stale = false;
 
@@ -203,10 +205,23 @@ export class Federation {
     void this.subscribe(upstream.resources.map((r) => r.uri));
   }
 
-  /** Legacy upstreams push `resources/updated` only for subscribed URIs. */
+  /** Upstreams push `resources/updated` only for subscribed URIs (legacy `resources/subscribe`, modern `subscriptions/listen`). */
   private async subscribe(uris: string[]): Promise<void> {
     const client = this.link.controlClient;
-    if (!client || client.getProtocolEra() !== 'legacy' || !client.getServerCapabilities()?.resources?.subscribe) return;
+    if (!client || !client.getServerCapabilities()?.resources?.subscribe) return;
+    if (client.getProtocolEra() === 'modern') {
+      const wanted = uris.slice(0, MAX_SUBSCRIPTIONS);
+      const key = wanted.join('\n');
+      if (this.listening?.key === key) return;
+      const previous = this.listening?.subscription;
+      this.listening = { key, subscription: undefined };
+      await previous?.close().catch(() => undefined);
+      if (wanted.length === 0) return;
+      const subscription = await client.listen({ resourceSubscriptions: wanted }, { timeout: this.definition.timeoutMs }).catch(() => undefined);
+      if (this.listening?.key === key) this.listening.subscription = subscription;
+      else await subscription?.close().catch(() => undefined);
+      return;
+    }
     for (const uri of uris) {
       if (this.subscribed.has(uri) || this.subscribed.size >= MAX_SUBSCRIPTIONS) continue;
       this.subscribed.add(uri);
@@ -217,6 +232,8 @@ export class Federation {
   /** The upstream reconnected: its subscriptions are gone. */
   resetSubscriptions(): void {
     this.subscribed.clear();
+    // The stream belonged to the old connection: let the next sync open a new one.
+    this.listening = undefined;
   }
 
   /** The federated URI for an upstream `resources/updated`. */
@@ -232,6 +249,8 @@ export class Federation {
   }
 
   remove(): void {
+    void this.listening?.subscription?.close().catch(() => undefined);
+    this.listening = undefined;
     this.options.catalog.removeSource(this.source);
     this.routes.clear();
     this.reverse.clear();

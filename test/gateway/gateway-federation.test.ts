@@ -153,6 +153,16 @@ describe('cancellation and resource updates', () => {
     expect(firstText(await client.callTool({ name: 'relay_test_simple_text', arguments: {} }))).toBeTruthy();
   });
 
+  it('relays resources/updated from a modern upstream (subscriptions/listen)', async () => {
+    await relayFront.services.gateway!.connect(http({ name: 'modernrelay', era: 'modern', tools: { allow: ['test_touch_watched_resource'] } }));
+    // Both upstreams offer the URI: the modern one's is prefixed.
+    const recorder = new NotificationRecorder(client);
+    await client.subscribeResource({ uri: 'modernrelay+test://watched-resource' });
+    const updated = recorder.next('notifications/resources/updated', (n) => (n.params as { uri?: string }).uri === 'modernrelay+test://watched-resource', 10_000);
+    await client.callTool({ name: 'modernrelay_test_touch_watched_resource', arguments: {} });
+    await updated;
+  });
+
   it('relays resources/updated of a subscribed upstream resource', async () => {
     const recorder = new NotificationRecorder(client);
     await client.subscribeResource({ uri: 'test://watched-resource' });
