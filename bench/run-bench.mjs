@@ -132,7 +132,7 @@ function targetSpec(key, port, extraEnv = {}) {
         start: () =>
           spawnNode(
             'portico',
-            [join(ROOT, 'bin/portico.js'), 'serve', '--conformance-fixture', '--host', HOST, '--port', String(port), '--data', porticoData()],
+            [join(ROOT, 'bin/portico.js'), 'serve', '--conformance-fixture', '--no-providers', '--host', HOST, '--port', String(port), '--data', porticoData()],
             // Rate limiting stays on (its cost is measured) with a budget the load cannot exhaust.
             {
               port,
