@@ -42,6 +42,8 @@ export class InFlightCalls {
 
   ask(method: ServerRequestMethod, params: JsonObject, signal: AbortSignal): Promise<JsonObject> {
     const sink = this.only();
+    // Roots asked outside any call (servers ask right after connecting): Portico itself has none.
+    if (!sink && method === 'roots/list' && this.calls.size === 0) return Promise.resolve({ roots: [] });
     if (!sink) {
       return Promise.reject(
         new PorticoError('bad_request', this.calls.size === 0 ? `${method} outside of any call cannot be relayed` : `${method} cannot be attributed to one of several concurrent calls on a shared upstream session`),

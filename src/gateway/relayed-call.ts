@@ -35,6 +35,7 @@ interface RelayState {
 }
 
 const INPUT_KEY = 'upstream';
+const CAPABILITY_OF: Record<ServerRequestMethod, string> = { 'roots/list': 'roots', 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation' };
 const LEVELS = new Set<LogLevel>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
 class LiveCall<T> implements CallSink {
@@ -87,6 +88,13 @@ class LiveCall<T> implements CallSink {
   }
 
   ask(method: ServerRequestMethod, params: JsonObject, signal: AbortSignal): Promise<JsonObject> {
+    // A caller that lacks the capability would never be asked by a server it talks to directly:
+    // answer for it (no roots) or refuse the upstream's request, and let the upstream carry on.
+    const capabilities = this.ctx?.client.capabilities;
+    if (capabilities && !(CAPABILITY_OF[method] in capabilities)) {
+      if (method === 'roots/list') return Promise.resolve({ roots: [] });
+      return Promise.reject(new PorticoError('missing_client_capability', `the caller does not support ${method}`));
+    }
     if (this.question) return Promise.reject(new PorticoError('conflict', 'only one input request at a time can be relayed per call'));
     return new Promise<JsonObject>((resolve, reject) => {
       this.question = { request: { method, params } as InputRequest, resolve, reject };

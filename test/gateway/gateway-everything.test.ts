@@ -83,6 +83,12 @@ describe.each(['legacy', 'modern'] as const)('server-everything through the gate
     expect(answered.some((a) => a.method === 'elicitation/create')).toBe(true);
   });
 
+  it('answers the upstream’s roots/list with no roots for a caller without the roots capability', async () => {
+    const result = await client.callTool({ name: 'everything_get-roots-list', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    expect(answered.some((a) => a.method === 'roots/list')).toBe(false);
+  });
+
   it('relays progress of a long operation', async () => {
     const updates: number[] = [];
     const result = await client.callTool({ name: 'everything_trigger-long-running-operation', arguments: { duration: 1, steps: 3 } }, { onprogress: (p) => updates.push(p.progress) });
