@@ -5,57 +5,13 @@
  * both eras: every active 2025-11-25 scenario, and the 2026-07-28 requirement set except the
  * scenarios the upstream itself does not pass (conformance.test.ts, UNSCORED_2026).
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
+import { runConformanceSuite as runSuite, UNSCORED_2026 } from '../helpers/conformance-suite.js';
 import { servePortico, type ServingProcess } from '../helpers/portico-process.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { upstream } from '../helpers/upstreams.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = 'node_modules/@modelcontextprotocol/conformance/dist/index.js';
-
-/** What the upstream does not pass directly either (kept in step with conformance.test.ts). */
-const UNSCORED_2026 = new Set([
-  'tasks-lifecycle',
-  'tasks-capability-negotiation',
-  'tasks-wire-fields',
-  'tasks-request-state-removal',
-  'tasks-mrtr-input',
-  'tasks-request-headers',
-  'tasks-dispatch-and-envelope',
-  'tasks-status-notifications',
-  'tasks-required-task-error',
-  'tasks-mrtr-composition',
-  'json-schema-2020-12',
-  'http-header-validation',
-  'http-custom-header-server-validation',
-]);
-
-interface SuiteRun {
-  code: number | null;
-  output: string;
-  passed: string[];
-  failed: string[];
-}
-
-function runSuite(url: string, args: string[]): Promise<SuiteRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['exec', '--yes', '--package=node@22', '--', 'node', CLI, 'server', '--url', url, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const summary = output.slice(output.indexOf('=== SUMMARY ==='));
-      const passed = [...summary.matchAll(/^✓ ([\w-]+):/gm)].map((m) => m[1]!);
-      const failed = [...summary.matchAll(/^✗ ([\w-]+):/gm)].map((m) => m[1]!);
-      resolve({ code, output, passed, failed });
-    });
-  });
-}
 
 describe('MCP conformance suite through the gateway', () => {
   let upstreamServer: ServingProcess;

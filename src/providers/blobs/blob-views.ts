@@ -6,7 +6,19 @@ import type { CallToolResult, JsonObject } from '../../core/catalog/mcp-shapes.j
 import { PorticoError } from '../../core/errors.js';
 import type { BlobRecord, BlobService } from './blob-service.js';
 
-export function blobView(blobs: BlobService, record: BlobRecord): JsonObject {
+/** A blob record as MCP and REST show it. */
+export interface BlobView {
+  uri: string;
+  sha256: string;
+  filename: string;
+  mime_type: string;
+  size: number;
+  owner_id: string | null;
+  created_at: string;
+  metadata: Record<string, unknown>;
+}
+
+export function blobView(blobs: BlobService, record: BlobRecord): BlobView {
   return {
     uri: blobs.uriFor(record.sha256),
     sha256: record.sha256,

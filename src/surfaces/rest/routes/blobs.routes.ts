@@ -19,8 +19,9 @@ import { z } from 'zod';
 import { PorticoError } from '../../../core/errors.js';
 import type { AuditSink } from '../../../core/pipeline/audit-sink.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
-import type { BlobRecord, BlobService, PutBlobResult } from '../../../providers/blobs/blob-service.js';
+import type { BlobService, PutBlobResult } from '../../../providers/blobs/blob-service.js';
 import type { BlobSource } from '../../../store/blobs/blob-store.js';
+import { blobView } from '../../../providers/blobs/blob-views.js';
 import { authenticateRequest } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
 import { auditDetails, registerBlobAudit } from './blob-audit.js';
@@ -68,19 +69,6 @@ const metadataParam = z
   });
 
 const shaParams = z.object({ sha256: z.string().max(200).describe('64 lower-case hex digits') });
-
-function toBody(blobs: BlobService, record: BlobRecord) {
-  return {
-    uri: blobs.uriFor(record.sha256),
-    sha256: record.sha256,
-    filename: record.filename,
-    mime_type: record.mimeType,
-    size: record.size,
-    owner_id: record.ownerId,
-    created_at: record.createdAt,
-    metadata: record.metadata,
-  };
-}
 
 function checkedSha(sha256: string): string {
   if (!SHA256.test(sha256)) throw new PorticoError('validation_failed', 'A blob id is a SHA-256: 64 lower-case hex digits.');
@@ -167,7 +155,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
       const stored: PutBlobResult = await blobs.put(source, { filename, mimeType, owner: principal.id, metadata, signal });
       auditDetails(request, { sha256: stored.sha256, size: stored.size, deduplicated: stored.deduplicated });
       void reply.header('location', `/api/v1/blobs/${stored.sha256}`);
-      return reply.status(stored.deduplicated ? 200 : 201).send({ ...toBody(blobs, stored), deduplicated: stored.deduplicated });
+      return reply.status(stored.deduplicated ? 200 : 201).send({ ...blobView(blobs, stored), deduplicated: stored.deduplicated });
     },
   );
 
@@ -191,7 +179,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
       requirePermission(request, READ);
       const q = request.query;
       const page = await blobs.list({ mimePrefix: q.mime_type, filename: q.filename, ownerId: q.owner_id, cursor: q.cursor, limit: q.limit });
-      return { items: page.items.map((r) => toBody(blobs, r)), next_cursor: page.nextCursor ?? null };
+      return { items: page.items.map((r) => blobView(blobs, r)), next_cursor: page.nextCursor ?? null };
     },
   );
 
