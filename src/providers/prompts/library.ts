@@ -11,6 +11,7 @@ import type { PromptRepository, PromptTemplateRow, PromptVersionRow } from '../.
 import type {
   ImportReport,
   PromptArgumentSpec,
+  PromptContent,
   PromptLibrary,
   PromptLibraryChange,
   PromptLibraryDocument,
@@ -48,36 +49,24 @@ function parseJson<T>(text: string, fallback: T): T {
   }
 }
 
-function toTemplate(row: PromptTemplateRow): PromptTemplate {
+/** The content columns both tables share (tags and arguments are stored as JSON). */
+function contentOf(row: PromptTemplateRow | PromptVersionRow): PromptContent {
   return {
-    name: row.name,
     title: row.title,
     description: row.description,
     category: row.category,
     tags: parseJson<string[]>(row.tags, []),
     arguments: parseJson<PromptArgumentSpec[]>(row.arguments, []),
     body: row.body,
-    version: row.version,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
   };
 }
 
+function toTemplate(row: PromptTemplateRow): PromptTemplate {
+  return { name: row.name, ...contentOf(row), version: row.version, createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
 function toVersion(row: PromptVersionRow): PromptTemplateVersion {
-  return {
-    name: row.name,
-    version: row.version,
-    title: row.title,
-    description: row.description,
-    category: row.category,
-    tags: parseJson<string[]>(row.tags, []),
-    arguments: parseJson<PromptArgumentSpec[]>(row.arguments, []),
-    body: row.body,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    restoredFrom: row.restored_from,
-  };
+  return { name: row.name, version: row.version, ...contentOf(row), createdBy: row.created_by, createdAt: row.created_at, restoredFrom: row.restored_from };
 }
 
 /** Only the keys that are set, in a stable order (stored JSON and exports compare equal). */

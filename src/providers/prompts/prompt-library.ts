@@ -36,14 +36,18 @@ export interface PromptTemplateInput {
 export type PromptTemplatePatch = Partial<Omit<PromptTemplateInput, 'name'>>;
 
 /** A template as stored: its current version's content plus bookkeeping. */
-export interface PromptTemplate {
-  readonly name: string;
+/** What a template says, shared by the current template and each version of its history. */
+export interface PromptContent {
   readonly title: string | null;
   readonly description: string | null;
   readonly category: string | null;
   readonly tags: readonly string[];
   readonly arguments: readonly PromptArgumentSpec[];
   readonly body: string;
+}
+
+export interface PromptTemplate extends PromptContent {
+  readonly name: string;
   /** The current version number (1 for a new template, +1 per update or restore). */
   readonly version: number;
   /** Principal id that created the template (`system` for the built-in library). */
@@ -53,15 +57,9 @@ export interface PromptTemplate {
 }
 
 /** One entry of a template's history: the full content as it was at that version. */
-export interface PromptTemplateVersion {
+export interface PromptTemplateVersion extends PromptContent {
   readonly name: string;
   readonly version: number;
-  readonly title: string | null;
-  readonly description: string | null;
-  readonly category: string | null;
-  readonly tags: readonly string[];
-  readonly arguments: readonly PromptArgumentSpec[];
-  readonly body: string;
   /** Principal id that wrote this version. */
   readonly createdBy: string;
   readonly createdAt: string;

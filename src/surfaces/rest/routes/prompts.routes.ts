@@ -15,7 +15,7 @@ import type { AuditSink } from '../../../core/pipeline/audit-sink.js';
 import { permissionFor } from '../../../core/identity/permissions.js';
 import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import { parseLibraryText, serialiseLibrary } from '../../../providers/prompts/library-document.js';
-import type { PromptLibrary, PromptTemplate, PromptTemplateVersion, RenderedPrompt } from '../../../providers/prompts/prompt-library.js';
+import type { PromptContent, PromptLibrary, PromptTemplate, PromptTemplateVersion, RenderedPrompt } from '../../../providers/prompts/prompt-library.js';
 import { PROMPTS_SOURCE, RENDER_META } from '../../../providers/prompts/prompt-entries.js';
 import { MANAGE_PROMPTS, categoriesVisibleTo } from '../../../providers/prompts/prompt-tools.js';
 import { argumentSpecSchema, templateInputSchema, templateNameSchema, templatePatchSchema } from '../../../providers/prompts/template-schema.js';
@@ -95,36 +95,17 @@ const statsSchema = z
   .catchall(z.unknown())
   .meta({ id: 'UsageStats' });
 
+/** The content fields both shapes share, as the REST API spells them. */
+function contentBody(c: PromptContent) {
+  return { title: c.title, description: c.description, category: c.category, tags: [...c.tags], arguments: c.arguments.map((a) => ({ ...a })), body: c.body };
+}
+
 function toTemplateBody(t: PromptTemplate) {
-  return {
-    name: t.name,
-    title: t.title,
-    description: t.description,
-    category: t.category,
-    tags: [...t.tags],
-    arguments: t.arguments.map((a) => ({ ...a })),
-    body: t.body,
-    version: t.version,
-    created_by: t.createdBy,
-    created_at: t.createdAt,
-    updated_at: t.updatedAt,
-  };
+  return { name: t.name, ...contentBody(t), version: t.version, created_by: t.createdBy, created_at: t.createdAt, updated_at: t.updatedAt };
 }
 
 function toVersionBody(v: PromptTemplateVersion) {
-  return {
-    name: v.name,
-    version: v.version,
-    title: v.title,
-    description: v.description,
-    category: v.category,
-    tags: [...v.tags],
-    arguments: v.arguments.map((a) => ({ ...a })),
-    body: v.body,
-    created_by: v.createdBy,
-    created_at: v.createdAt,
-    restored_from: v.restoredFrom,
-  };
+  return { name: v.name, version: v.version, ...contentBody(v), created_by: v.createdBy, created_at: v.createdAt, restored_from: v.restoredFrom };
 }
 
 const toRenderedBody = (r: RenderedPrompt) => ({ text: r.text, template: r.templateName, version: r.version, arguments: { ...r.arguments } });
