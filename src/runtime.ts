@@ -52,7 +52,6 @@ export async function openStore(
   try {
     const report = await migrateToLatest(database, options.migrations);
     return { dataDir, secretKey, database, migrations: report };
-
   } catch (err) {
     await database.close();
     throw err;
@@ -66,7 +65,6 @@ export async function openStore(
 export function configuredProviders(config: FrozenConfig): Provider[] {
   const providers: Provider[] = [];
   if (config.providers.builtin) {
-    // Built-in providers are added here, one line each.
     // Blobs first: other providers (site) store results through services.blobs.
     if (config.blobs.enabled) providers.push(createBlobsProvider(config));
     providers.push(createWebProvider(config));
