@@ -35,7 +35,29 @@ function redactNested(value: unknown, hidden = false): unknown {
   return value;
 }
 
-export function redactConfig(config: FrozenConfig): Record<string, unknown> {
+/** Keys that name or classify an entry rather than hold a value worth hiding. */
+const SHOWN_IN_SECRET_STRUCTURES = new Set(['name', 'type']);
+
+/** The strict policy: every string of a structured secret is hidden but its names and types. */
+function redactAllStrings(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') return SHOWN_IN_SECRET_STRUCTURES.has(key) ? value : REDACTED;
+  if (Array.isArray(value)) return value.map((v) => redactAllStrings(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactAllStrings(v, k)]));
+  return value;
+}
+
+export interface RedactOptions {
+  /**
+   * How secret keys holding structured data (`mcpServers`, `gateway.upstreams`) are shown:
+   * `credentials` hides the credential-like fields and keeps commands and URLs readable (the
+   * operator's `config print`); `names-only` hides every string but names and types (what agents
+   * may read through `portico://config`).
+   */
+  structuredSecrets?: 'credentials' | 'names-only';
+}
+
+export function redactConfig(config: FrozenConfig, options: RedactOptions = {}): Record<string, unknown> {
+  const strict = options.structuredSecrets === 'names-only';
   const copy = structuredClone(config) as Record<string, unknown>;
   for (const key of configKeys()) {
     if (!key.meta.secret) continue;
@@ -44,7 +66,7 @@ export function redactConfig(config: FrozenConfig): Record<string, unknown> {
     const leaf = key.path[key.path.length - 1]!;
     const value = node?.[leaf];
     if (node && typeof value === 'string') node[leaf] = key.meta.secret === 'url' ? redactUrl(value) : REDACTED;
-    else if (node && typeof value === 'object' && value !== null) node[leaf] = redactNested(value);
+    else if (node && typeof value === 'object' && value !== null) node[leaf] = strict ? redactAllStrings(redactNested(value)) : redactNested(value);
   }
   return copy;
 }

@@ -5,7 +5,6 @@
  * key and any password inside a URL anywhere (e.g. a database URL in a record) is redacted too,
  * because records such as `databases.connections` are free-form and carry no per-key metadata.
  */
-import { configKeys } from '../../config/config-keys.js';
 import type { FrozenConfig } from '../../config/schema.js';
 import { REDACTED, redactConfig, redactUrl } from '../../config/redact-config.js';
 import type { Provider } from '../provider.js';
@@ -27,27 +26,9 @@ function redactDeep(value: unknown, key = ''): unknown {
   return value;
 }
 
-/** Keys that name or classify an entry rather than hold a value worth hiding. */
-const SHOWN_IN_SECRET_STRUCTURES = new Set(['name', 'type']);
-
-function redactAllStrings(value: unknown, key = ''): unknown {
-  if (typeof value === 'string') return SHOWN_IN_SECRET_STRUCTURES.has(key) ? value : REDACTED;
-  if (Array.isArray(value)) return value.map((v) => redactAllStrings(v));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactAllStrings(v, k)]));
-  return value;
-}
-
 /** The configuration as `portico://config` serves it: every secret replaced by `<redacted>`. */
 export function publicConfig(config: FrozenConfig): Record<string, unknown> {
-  const copy = redactConfig(config);
-  for (const key of configKeys()) {
-    if (!key.meta.secret) continue;
-    let node = copy as Record<string, unknown> | undefined;
-    for (const part of key.path.slice(0, -1)) node = node?.[part] as Record<string, unknown> | undefined;
-    const leaf = key.path[key.path.length - 1]!;
-    if (node && node[leaf] !== null && typeof node[leaf] === 'object') node[leaf] = redactAllStrings(node[leaf]);
-  }
-  return redactDeep(copy) as Record<string, unknown>;
+  return redactDeep(redactConfig(config, { structuredSecrets: 'names-only' })) as Record<string, unknown>;
 }
 
 export function createConfigProvider(config: FrozenConfig): Provider {
