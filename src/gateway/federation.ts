@@ -16,10 +16,11 @@ import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, Rea
 import { compileArgumentValidator } from '../core/catalog/argument-validator.js';
 import { PorticoError } from '../core/errors.js';
 import { permissionFor } from '../core/identity/permissions.js';
-import type { ExecutionContext } from '../core/pipeline/execution-context.js';
+import type { ExecutionContext, Listening, ProgressUpdate } from '../core/pipeline/execution-context.js';
 import type { NeedsInput } from '../core/pipeline/input-requests.js';
 import type { Logger } from '../logging/logger.js';
 import type { CallSink } from './call-routing.js';
+import type { RelayedMethod } from './modern-http-relay.js';
 import type { RelayedCalls, UpstreamOutcome } from './relayed-call.js';
 import { upstreamToolAllowed } from './upstream-definition.js';
 import type { SessionScope, UpstreamLink } from './upstream-link.js';
@@ -45,11 +46,12 @@ type Upstream = {
 /**
  * The per-request envelope towards a modern upstream speaks for the downstream caller: its client
  * capabilities (so the upstream asks only for input the caller can give, and answers -32021
- * otherwise), and a log level — modern upstreams log only when a request names one; the caller's
- * own level filter applies when Portico relays the messages, so ask for everything.
+ * otherwise), and the log level it listens at — modern upstreams log only when a request names one.
  */
 function callerMeta(client: Client, ctx: ExecutionContext): { _meta?: JsonObject } {
-  return client.getProtocolEra() === 'modern' ? { _meta: { [LOG_LEVEL_META_KEY]: 'debug', [CLIENT_CAPABILITIES_META_KEY]: ctx.client.capabilities } } : {};
+  if (client.getProtocolEra() !== 'modern') return {};
+  const level = ctx.listens.logLevel;
+  return { _meta: { [CLIENT_CAPABILITIES_META_KEY]: ctx.client.capabilities, ...(level !== undefined ? { [LOG_LEVEL_META_KEY]: level } : {}) } };
 }
 
 function withDefined<T extends object>(base: T, extra: Record<string, unknown>): T {
@@ -271,12 +273,13 @@ export class Federation {
     return { principal: ctx.principal, sessionId: ctx.sessionId };
   }
 
-  private relayOptions(signal: AbortSignal, ctx: () => ExecutionContext | undefined) {
+  private relayOptions(signal: AbortSignal, ctx: () => ExecutionContext | undefined, listening: Listening) {
     return {
       signal,
       // The pipeline's deadline (the entry's timeoutMs) fires first and cancels upstream; this is the backstop.
       timeout: this.definition.timeoutMs + 1_000,
-      onprogress: (p: { progress: number; total?: number; message?: string }) => ctx()?.progress(withDefined({ progress: p.progress }, { total: p.total, message: p.message })),
+      // A progress token goes upstream only when the caller listens for progress.
+      ...(listening.progress ? { onprogress: (p: { progress: number; total?: number; message?: string }) => ctx()?.progress(withDefined({ progress: p.progress }, { total: p.total, message: p.message })) } : {}),
       allowInputRequired: true,
     };
   }
@@ -292,6 +295,8 @@ export class Federation {
 
   private toolEntry(name: string, tool: JsonObject & { name: string }): ToolEntry {
     const upstreamName = tool.name;
+    // Parameters mirrored into `Mcp-Param-*` headers are the SDK client's business.
+    const lean = !JSON.stringify(tool.inputSchema ?? {}).includes('"x-mcp-header"');
     let inputSchema = (tool.inputSchema as JsonObject | undefined) ?? { type: 'object' };
     try {
       compileArgumentValidator(inputSchema, `tool ${name}`);
@@ -308,7 +313,7 @@ export class Federation {
         inputSchema,
         timeoutMs: this.definition.timeoutMs,
         source: this.source,
-        handler: (args, ctx) => this.callTool(ctx, name, upstreamName, args),
+        handler: (args, ctx) => this.callTool(ctx, name, upstreamName, args, lean),
       },
       {
         title: tool.title,
@@ -321,16 +326,45 @@ export class Federation {
     );
   }
 
-  private callTool(ctx: ExecutionContext, name: string, upstreamName: string, args: JsonObject): Promise<CallToolResult | NeedsInput> {
+  private callTool(ctx: ExecutionContext, name: string, upstreamName: string, args: JsonObject, lean: boolean): Promise<CallToolResult | NeedsInput> {
     this.assertMay(ctx, permissionFor.tool(name), `Tool ${name}`);
-    return this.options.relayed.round<CallToolResult>(ctx, `tools/call:${name}`, (sink: CallSink, signal, current, resume) =>
+    return this.relay<CallToolResult>(ctx, `tools/call:${name}`, `calling ${upstreamName}`, { method: 'tools/call', name: upstreamName, lean }, { name: upstreamName, arguments: args }, (client, params, options) =>
+      client.callTool(params as Parameters<Client['callTool']>[0], options),
+    );
+  }
+
+  /**
+   * One relayed request for the current input round. Modern Streamable HTTP upstreams take the
+   * lean path (one pooled POST, see modern-http-relay.ts); every other upstream, and requests the
+   * lean path does not cover (`lean: false`), go through the session's SDK client.
+   */
+  private relay<T>(
+    ctx: ExecutionContext,
+    target: string,
+    what: string,
+    request: { method: RelayedMethod; name: string; lean: boolean },
+    params: JsonObject,
+    viaClient: (client: Client, params: JsonObject, options: ReturnType<Federation['relayOptions']>) => Promise<unknown>,
+    finish: (value: T) => T = (value) => value,
+  ): Promise<T | NeedsInput> {
+    return this.options.relayed.round<T>(ctx, target, (sink: CallSink, signal, current, resume) =>
       this.link.request(
         this.scope(ctx),
-        `calling ${upstreamName}`,
-        async (client) => {
-          const params = { name: upstreamName, arguments: args, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
-          const result = await client.callTool(params, this.relayOptions(signal, current));
-          return inputRequired(result) ?? { kind: 'result' as const, value: result as CallToolResult };
+        what,
+        async (client, session) => {
+          const round = withDefined({ ...params }, { inputResponses: resume?.responses, requestState: resume?.requestState });
+          const result =
+            session.relay && request.lean
+              ? await session.relay.request(request.method, request.name, round, {
+                  callerCapabilities: ctx.client.capabilities as JsonObject,
+                  logLevel: ctx.listens.logLevel,
+                  signal,
+                  timeoutMs: this.definition.timeoutMs + 1_000,
+                  ...(ctx.listens.progress ? { onProgress: (p: ProgressUpdate) => current()?.progress(p) } : {}),
+                  onLog: (log) => sink.log(log),
+                })
+              : await viaClient(client, { ...round, ...callerMeta(client, ctx) }, this.relayOptions(signal, current, ctx.listens));
+          return inputRequired(result) ?? { kind: 'result' as const, value: finish(result as T) };
         },
         sink,
       ),
@@ -351,17 +385,8 @@ export class Federation {
         complete,
         get: (given, ctx) => {
           this.assertMay(ctx, permissionFor.prompt(name), `Prompt ${name}`);
-          return this.options.relayed.round<GetPromptResult>(ctx, `prompts/get:${name}`, (sink, signal, current, resume) =>
-            this.link.request(
-              this.scope(ctx),
-              `getting prompt ${upstreamName}`,
-              async (client) => {
-                const params = { name: upstreamName, arguments: given, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
-                const result = await client.getPrompt(params, this.relayOptions(signal, current));
-                return inputRequired(result) ?? { kind: 'result' as const, value: result as GetPromptResult };
-              },
-              sink,
-            ),
+          return this.relay<GetPromptResult>(ctx, `prompts/get:${name}`, `getting prompt ${upstreamName}`, { method: 'prompts/get', name: upstreamName, lean: true }, withDefined({ name: upstreamName }, { arguments: given }), (client, params, options) =>
+            client.getPrompt(params as Parameters<Client['getPrompt']>[0], options),
           );
         },
       },
@@ -372,22 +397,15 @@ export class Federation {
   private readResource(ctx: ExecutionContext, uri: string): Promise<ReadResourceResult | NeedsInput> {
     this.assertMay(ctx, permissionFor.resource(uri), `Resource ${uri}`);
     const upstreamUri = this.upstreamUri(uri);
-    return this.options.relayed.round<ReadResourceResult>(ctx, `resources/read:${uri}`, (sink, signal, current, resume) =>
-      this.link.request(
-        this.scope(ctx),
-        `reading ${upstreamUri}`,
-        async (client) => {
-          const params = { uri: upstreamUri, ...callerMeta(client, ctx), ...(resume?.responses ? { inputResponses: resume.responses } : {}), ...(resume?.requestState !== undefined ? { requestState: resume.requestState } : {}) };
-          const result = await client.readResource(params, { ...this.relayOptions(signal, current), cacheMode: 'bypass' });
-          const pending = inputRequired(result);
-          if (pending) return pending;
-          const read = result as ReadResourceResult;
-          // A prefixed URI reads back under the name the caller asked for.
-          if (upstreamUri !== uri) read.contents = read.contents.map((c) => (c.uri === upstreamUri ? { ...c, uri } : c));
-          return { kind: 'result' as const, value: read };
-        },
-        sink,
-      ),
+    return this.relay<ReadResourceResult>(
+      ctx,
+      `resources/read:${uri}`,
+      `reading ${upstreamUri}`,
+      { method: 'resources/read', name: upstreamUri, lean: true },
+      { uri: upstreamUri },
+      (client, params, options) => client.readResource(params as Parameters<Client['readResource']>[0], { ...options, cacheMode: 'bypass' }),
+      // A prefixed URI reads back under the name the caller asked for.
+      (read) => (upstreamUri === uri ? read : { ...read, contents: read.contents.map((c) => (c.uri === upstreamUri ? { ...c, uri } : c)) }),
     );
   }
 

@@ -306,7 +306,7 @@ export class UpstreamLink {
    * idling, a dead pipe before sending) is re-established and the request retried once — safe,
    * because the upstream never saw it. Errors come back as PorticoErrors with scrubbed messages.
    */
-  async request<T>(scope: SessionScope, what: string, run: (client: Client) => Promise<T>, sink?: CallSink): Promise<T> {
+  async request<T>(scope: SessionScope, what: string, run: (client: Client, session: UpstreamSession) => Promise<T>, sink?: CallSink): Promise<T> {
     const key = this.keyFor(scope);
     const perRequest = key?.startsWith('r:') === true;
     for (let attempt = 0; ; attempt++) {
@@ -316,7 +316,7 @@ export class UpstreamLink {
       pooled.lastUsed = Date.now();
       this.lastActivityAt = new Date();
       try {
-        return await (sink ? pooled.calls.around(sink, () => run(pooled.session.client)) : run(pooled.session.client));
+        return await (sink ? pooled.calls.around(sink, () => run(pooled.session.client, pooled.session)) : run(pooled.session.client, pooled.session));
       } catch (err) {
         if (attempt === 0 && isSessionGone(err)) {
           await this.drop(key, pooled);

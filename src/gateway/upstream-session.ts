@@ -20,8 +20,7 @@ import type { UpstreamEra } from './gateway.js';
 import { upstreamCredentials } from './upstream-auth.js';
 import type { UpstreamDefinition } from './upstream-definition.js';
 import { watchdogCommand } from './stdio-watchdog.js';
-
-export const MODERN_REVISION = '2026-07-28';
+import { MODERN_REVISION, ModernHttpRelay } from './modern-http-relay.js';
 
 /** What the upstream pushes, for the owner to route. */
 export interface UpstreamSessionHooks {
@@ -39,6 +38,8 @@ export interface UpstreamSessionHooks {
 export interface UpstreamSession {
   readonly client: Client;
   readonly era: UpstreamEra;
+  /** Modern-era Streamable HTTP upstreams with fixed credentials: the lean path for calls. */
+  readonly relay: ModernHttpRelay | undefined;
   /** The verdict to cache for the next session of this upstream. */
   readonly verdict: PriorDiscovery;
   /** stdio: pid of the watchdog that supervises the server process. */
@@ -133,9 +134,11 @@ export async function openUpstreamSession(definition: UpstreamDefinition, hooks:
   const discover = client.getDiscoverResult();
   const verdict: PriorDiscovery = era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
   const info = client.getServerVersion();
+  const relay = era === 'modern' && definition.transport.type === 'http' && definition.auth.type !== 'oauth' && !options.fetch ? new ModernHttpRelay(new URL(definition.transport.url), upstreamCredentials(definition.auth).headers, options.clientInfo) : undefined;
   return {
     client,
     era,
+    relay,
     verdict,
     pid: transport instanceof StdioClientTransport ? (transport.pid ?? undefined) : undefined,
     serverInfo: info ? { name: info.name, version: info.version } : undefined,
@@ -145,7 +148,7 @@ export async function openUpstreamSession(definition: UpstreamDefinition, hooks:
     async close() {
       if (closing) return;
       closing = true;
-      await client.close().catch(() => undefined);
+      await Promise.all([client.close().catch(() => undefined), relay?.close().catch(() => undefined)]);
     },
   };
 }

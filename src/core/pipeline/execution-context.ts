@@ -21,6 +21,11 @@ export interface ClientInfo {
   readonly capabilities: JsonObject;
 }
 
+export interface Listening {
+  readonly progress: boolean;
+  readonly logLevel: LogLevel | undefined;
+}
+
 export interface ExecutionContext {
   readonly principal: Principal;
   readonly surface: SurfaceName;
@@ -30,6 +35,11 @@ export interface ExecutionContext {
   readonly client: ClientInfo;
   /** Aborted on client cancellation, on timeout, or on shutdown. Pass it to any I/O. */
   readonly signal: AbortSignal;
+  /**
+   * What the caller listens for: progress (it sent a progress token) and log messages from which
+   * level up (undefined: none). A relay asks its upstream for exactly this much, no more.
+   */
+  readonly listens: Listening;
   /** Report progress; a no-op when the caller did not ask for progress. */
   progress(update: ProgressUpdate): void;
   /** Send a log message to the caller (MCP logging); a no-op where the caller does not listen. */

@@ -22,7 +22,7 @@ import type {
   ToolDescriptor,
 } from '../catalog/mcp-shapes.js';
 import type { AuditAction, AuditEvent, AuditOutcome, AuditSink, CallMetrics } from './audit-sink.js';
-import type { ClientInfo, ExecutionContext, LogLevel, ProgressUpdate, SurfaceName } from './execution-context.js';
+import type { ClientInfo, ExecutionContext, Listening, LogLevel, ProgressUpdate, SurfaceName } from './execution-context.js';
 import { cancelSourceOf, type CancelSource } from './cancellation.js';
 import { isNeedsInput, type InputRound, type NeedsInput } from './input-requests.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
@@ -45,6 +45,8 @@ export interface CallOptions {
   onProgress?: ((update: ProgressUpdate) => void) | undefined;
   /** Present only when the caller listens for log messages. */
   onLog?: ((level: LogLevel, data: unknown, logger?: string) => void) | undefined;
+  /** With `onLog`: the lowest level the caller listens at, when the surface knows it (default `debug`). */
+  logLevel?: LogLevel | undefined;
   /** Answers and verified state of a previous input round. */
   input?: { responses?: Record<string, unknown> | undefined; state?: unknown } | undefined;
 }
@@ -114,6 +116,7 @@ export function mayReadResource(catalog: Catalog, principal: Principal, uri: str
 
 const NO_INPUT: InputRound = Object.freeze({ responses: undefined, state: () => undefined });
 const NO_CLIENT: ClientInfo = Object.freeze({ capabilities: Object.freeze({}) });
+const NOT_LISTENING: Listening = Object.freeze({ progress: false, logLevel: undefined });
 const noop = () => undefined;
 const MAX_LIST_CACHE = 256;
 
@@ -212,6 +215,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         }
         return controller.signal;
       },
+      listens: opts.onProgress === undefined && opts.onLog === undefined ? NOT_LISTENING : { progress: opts.onProgress !== undefined, logLevel: opts.onLog ? (opts.logLevel ?? 'debug') : undefined },
       progress: opts.onProgress ?? noop,
       log: opts.onLog ?? noop,
       input: input ? { responses: input.responses, state: <S>() => input.state as S | undefined } : NO_INPUT,

@@ -9,6 +9,8 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
    
   Server,
@@ -95,6 +97,19 @@ function clientOf(server: Server, ctx: ServerContext): ClientInfo {
   return { name: version?.name, version: version?.version, capabilities: (caps ?? {}) as JsonObject };
 }
 
+const LOG_LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
+
+function logListening(ctx: ServerContext): Pick<CallOptions, 'onLog' | 'logLevel'> {
+  const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
+  const modern = meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
+  const named = meta?.[LOG_LEVEL_META_KEY];
+  if (modern && !(typeof named === 'string' && LOG_LEVELS.has(named))) return {};
+  return {
+    onLog: (level: LogLevel, data: unknown, logger?: string) => void ctx.mcpReq.log(level, data, logger).catch(() => undefined),
+    logLevel: modern ? (named as LogLevel) : 'debug',
+  };
+}
+
 export function createProtocolServer(deps: ProtocolServerDeps, binding: ProtocolBinding): Server {
   const { pipeline, stateCodec } = deps;
    
@@ -125,7 +140,9 @@ export function createProtocolServer(deps: ProtocolServerDeps, binding: Protocol
           ? undefined
           : (u: ProgressUpdate) => void ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken: token, ...u } }).catch(() => undefined),
        
-      onLog: (level: LogLevel, data: unknown, logger?: string) => void ctx.mcpReq.log(level, data, logger).catch(() => undefined),
+      // A modern request listens for logs only when it names a level; a legacy session always
+      // does (its `logging/setLevel` filter is applied by the SDK when sending).
+      ...logListening(ctx),
       input:
         ctx.mcpReq.inputResponses !== undefined || verified !== undefined
           ? { responses: ctx.mcpReq.inputResponses, state: verified?.s }

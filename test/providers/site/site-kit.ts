@@ -35,6 +35,7 @@ export function contextAs(grants: string[]): ExecutionContext {
     requestId: 'test',
     client: { capabilities: {} },
     signal: new AbortController().signal,
+    listens: { progress: false, logLevel: undefined },
     progress: () => undefined,
     log: () => undefined,
     input: { responses: undefined, state: () => undefined },
