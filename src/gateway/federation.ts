@@ -20,14 +20,21 @@ import type { ExecutionContext, Listening, ProgressUpdate } from '../core/pipeli
 import type { NeedsInput } from '../core/pipeline/input-requests.js';
 import type { Logger } from '../logging/logger.js';
 import type { CallSink } from './call-routing.js';
-import type { RelayedMethod } from './modern-http-relay.js';
-import type { RelayedCalls, UpstreamOutcome } from './relayed-call.js';
+import type { ModernHttpRelay, RelayedMethod } from './modern-http-relay.js';
+import { logTo, type RelayedCalls, type Resume, type UpstreamOutcome } from './relayed-call.js';
 import { upstreamToolAllowed } from './upstream-definition.js';
 import type { SessionScope, UpstreamLink } from './upstream-link.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_./-]{1,64}$/;
 /** Upstream resources Portico subscribes to on a legacy upstream, to relay `resources/updated`. */
 const MAX_SUBSCRIPTIONS = 256;
+
+/** What the lean relay needs to know about a request; `lean: false` keeps it on the SDK client. */
+interface LeanRequest {
+  method: RelayedMethod;
+  name: string;
+  lean: boolean;
+}
 
 export interface FederationOptions {
   catalog: Catalog;
@@ -335,40 +342,61 @@ export class Federation {
 
   /**
    * One relayed request for the current input round. Modern Streamable HTTP upstreams take the
-   * lean path (one pooled POST, see modern-http-relay.ts); every other upstream, and requests the
-   * lean path does not cover (`lean: false`), go through the session's SDK client.
+   * lean path (one pooled POST, see modern-http-relay.ts) — directly under the caller's signal when
+   * the upstream is shared, else on the session the isolation mode picks; every other upstream,
+   * and requests the lean path does not cover (`lean: false`), go through the session's SDK client.
    */
   private relay<T>(
     ctx: ExecutionContext,
     target: string,
     what: string,
-    request: { method: RelayedMethod; name: string; lean: boolean },
+    request: LeanRequest,
     params: JsonObject,
     viaClient: (client: Client, params: JsonObject, options: ReturnType<Federation['relayOptions']>) => Promise<unknown>,
     finish: (value: T) => T = (value) => value,
   ): Promise<T | NeedsInput> {
+    const outcome = (result: unknown): UpstreamOutcome<T> => inputRequired(result) ?? { kind: 'result', value: finish(result as T) };
+    const shared = request.lean ? this.link.leanRelay() : undefined;
+    if (shared) {
+      return this.options.relayed.direct<T>(ctx, (resume) =>
+        this.viaRelay(shared, request, params, resume, ctx, ctx.signal, ctx.progress.bind(ctx), (log) => logTo(ctx, log)).then(outcome, (err: unknown) => {
+          throw this.link.toPortico(err, what);
+        }),
+      );
+    }
     return this.options.relayed.round<T>(ctx, target, (sink: CallSink, signal, current, resume) =>
       this.link.request(
         this.scope(ctx),
         what,
         async (client, session) => {
-          const round = withDefined({ ...params }, { inputResponses: resume?.responses, requestState: resume?.requestState });
-          const result =
-            session.relay && request.lean
-              ? await session.relay.request(request.method, request.name, round, {
-                  callerCapabilities: ctx.client.capabilities as JsonObject,
-                  logLevel: ctx.listens.logLevel,
-                  signal,
-                  timeoutMs: this.definition.timeoutMs + 1_000,
-                  ...(ctx.listens.progress ? { onProgress: (p: ProgressUpdate) => current()?.progress(p) } : {}),
-                  onLog: (log) => sink.log(log),
-                })
-              : await viaClient(client, { ...round, ...callerMeta(client, ctx) }, this.relayOptions(signal, current, ctx.listens));
-          return inputRequired(result) ?? { kind: 'result' as const, value: finish(result as T) };
+          if (session.relay && request.lean) return outcome(await this.viaRelay(session.relay, request, params, resume, ctx, signal, (p) => current()?.progress(p), (log) => sink.log(log)));
+          const round = withDefined({ ...params, ...callerMeta(client, ctx) }, { inputResponses: resume?.responses, requestState: resume?.requestState });
+          return outcome(await viaClient(client, round, this.relayOptions(signal, current, ctx.listens)));
         },
         sink,
       ),
     );
+  }
+
+  /** A request over the lean relay, asking upstream for exactly the progress and logs the caller listens for. */
+  private viaRelay(
+    relay: ModernHttpRelay,
+    request: LeanRequest,
+    params: JsonObject,
+    resume: Resume | undefined,
+    ctx: ExecutionContext,
+    signal: AbortSignal,
+    progress: (update: ProgressUpdate) => void,
+    log: (params: JsonObject) => void,
+  ): Promise<unknown> {
+    return relay.request(request.method, request.name, withDefined({ ...params }, { inputResponses: resume?.responses, requestState: resume?.requestState }), {
+      callerCapabilities: ctx.client.capabilities as JsonObject,
+      logLevel: ctx.listens.logLevel,
+      signal,
+      timeoutMs: this.definition.timeoutMs + 1_000,
+      ...(ctx.listens.progress ? { onProgress: progress } : {}),
+      ...(ctx.listens.logLevel !== undefined ? { onLog: log } : {}),
+    });
   }
 
   private promptEntry(name: string, prompt: JsonObject & { name: string }): PromptEntry {

@@ -15,7 +15,9 @@
  * step-up), tools with `x-mcp-header` parameters, listing, subscriptions — stays on the SDK.
  */
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
-import { createParser } from 'eventsource-parser';
+import { createParser, type EventSourceParser } from 'eventsource-parser';
+import type { IncomingHttpHeaders } from 'node:http';
+import { TextDecoder } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 
@@ -76,17 +78,12 @@ export class ModernHttpRelay {
     private readonly headers: Record<string, string>,
     private readonly clientInfo: { name: string; version: string },
   ) {
-    this.pool = new Pool(url.origin, {
-      // Calls can run long (their own deadline ends them); undici's idle-body timeout must not.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      keepAliveTimeout: 30_000,
-    });
+    this.pool = new Pool(url.origin, { keepAliveTimeout: 30_000 });
     this.path = `${url.pathname}${url.search}`;
   }
 
   /** Send one request and return its JSON-RPC `result` (which may be `input_required`). */
-  async request(method: RelayedMethod, name: string, params: JsonObject, options: RelayRequestOptions): Promise<unknown> {
+  request(method: RelayedMethod, name: string, params: JsonObject, options: RelayRequestOptions): Promise<unknown> {
     const id = this.nextId++;
     const progressToken = options.onProgress ? id : undefined;
     const meta: JsonObject = {
@@ -98,101 +95,158 @@ export class ModernHttpRelay {
       ...(params._meta as JsonObject | undefined),
       ...(progressToken !== undefined ? { progressToken } : {}),
     };
-    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
-
-    const abort = new AbortController();
-    const onAbort = () => abort.abort(options.signal.reason);
-    if (options.signal.aborted) onAbort();
-    else options.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => abort.abort(new SdkError(SdkErrorCode.RequestTimeout, `Request timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
-    try {
-      const response = await this.pool.request({
-        method: 'POST',
-        path: this.path,
-        headers: {
-          ...this.headers,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': MODERN_REVISION,
-          'mcp-method': method,
-          'mcp-name': mcpHeaderValue(name),
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(id, progressToken, options, resolve, reject);
+      this.pool.dispatch(
+        {
+          method: 'POST',
+          path: this.path,
+          headers: {
+            ...this.headers,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': MODERN_REVISION,
+            'mcp-method': method,
+            'mcp-name': mcpHeaderValue(name),
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }),
+          // The backstop: no answer, or a silent stream, for this long ends the call. (The pipeline's
+          // own deadline normally aborts `signal` first.)
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
         },
-        body,
-        signal: abort.signal,
-      });
-      return await this.read(response, id, progressToken, options);
-    } catch (err) {
-      // undici reports an abort as its own error: surface the reason (timeout, cancellation).
-      if (abort.signal.aborted) throw abort.signal.reason instanceof Error ? abort.signal.reason : new SdkError(SdkErrorCode.RequestTimeout, 'Request cancelled');
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private async read(response: Dispatcher.ResponseData, id: number, progressToken: number | undefined, options: RelayRequestOptions): Promise<unknown> {
-    const type = mediaType(response.headers['content-type']);
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const text = await boundedText(response.body);
-      // A modern upstream answers a refused request with a JSON-RPC error body (400 and others).
-      const message = type === 'application/json' ? parseJson(text) : undefined;
-      if (message && !Array.isArray(message) && (message as JsonRpcMessage).error) return settle(message as JsonRpcMessage);
-      throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text.slice(0, 500)}`, { status: response.statusCode, text });
-    }
-    if (type === 'application/json') {
-      const parsed = parseJson(await boundedText(response.body));
-      const messages = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcMessage[];
-      const answer = messages.find((m) => m && typeof m === 'object' && m.id === id);
-      if (!answer) throw new SdkError(SdkErrorCode.InvalidResult, 'the upstream answered without a response to the request');
-      return settle(answer);
-    }
-    if (type === 'text/event-stream') return this.readStream(response.body, id, progressToken, options);
-    response.body.resume();
-    throw new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, `Unexpected content type: ${type || '(none)'}`);
-  }
-
-  /** Relay the stream's notifications until the response arrives; the rest of the stream is dropped. */
-  private async readStream(body: Dispatcher.ResponseData['body'], id: number, progressToken: number | undefined, options: RelayRequestOptions): Promise<unknown> {
-    let answer: JsonRpcMessage | undefined;
-    const parser = createParser({
-      onEvent: (event) => {
-        if (answer) return;
-        const message = parseJson(event.data) as JsonRpcMessage | undefined;
-        if (!message || typeof message !== 'object') return;
-        if (message.id === id && (message.result !== undefined || message.error !== undefined)) answer = message;
-        else if (message.method === 'notifications/progress') {
-          const p = message.params;
-          if (p && p.progressToken === progressToken && typeof p.progress === 'number') {
-            options.onProgress?.({
-              progress: p.progress,
-              ...(typeof p.total === 'number' ? { total: p.total } : {}),
-              ...(typeof p.message === 'string' ? { message: p.message } : {}),
-            });
-          }
-        } else if (message.method === 'notifications/message' && message.params) options.onLog?.(message.params);
-      },
+        exchange,
+      );
     });
-    // undici's body yields Buffers whatever the encoding says; a streaming decoder keeps characters split across chunks whole.
-    const decoder = new TextDecoder();
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        body.destroy();
-        throw new SdkError(SdkErrorCode.InvalidResult, `the upstream stream exceeds ${MAX_RESPONSE_BYTES} bytes without answering`);
-      }
-      parser.feed(decoder.decode(chunk, { stream: true }));
-      if (answer) {
-        body.destroy();
-        return settle(answer);
-      }
-    }
-    throw new SdkError(SdkErrorCode.ConnectionClosed, 'the upstream closed the stream before answering');
   }
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+}
+
+/**
+ * One request/response on the pool, read straight from undici's dispatch callbacks: no body stream
+ * or async iterator per call. JSON bodies are collected (bounded); an SSE body is parsed as it
+ * arrives, relaying progress and log notifications until the response.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private status = 0;
+  private type = '';
+  private size = 0;
+  private readonly chunks: Buffer[] = [];
+  private stream: { parser: EventSourceParser; decoder: TextDecoder } | undefined;
+  private settled = false;
+  private readonly onAbort: () => void;
+
+  constructor(
+    private readonly id: number,
+    private readonly progressToken: number | undefined,
+    private readonly options: RelayRequestOptions,
+    private readonly resolve: (result: unknown) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.onAbort = () => {
+      const reason: unknown = options.signal.reason;
+      const err = reason instanceof Error ? reason : new SdkError(SdkErrorCode.RequestTimeout, 'Request cancelled');
+      // Closing the exchange is how the modern era cancels a request over HTTP.
+      this.controller?.abort(err);
+      this.fail(err);
+    };
+    if (options.signal.aborted) queueMicrotask(this.onAbort);
+    else options.signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.settled) controller.abort(new Error('cancelled'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.status = statusCode;
+    this.type = mediaType(headers['content-type']);
+    if (this.type === 'text/event-stream' && statusCode >= 200 && statusCode < 300) {
+      this.stream = { parser: createParser({ onEvent: (event) => this.onEvent(event.data) }), decoder: new TextDecoder() };
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size > MAX_RESPONSE_BYTES) {
+      const err = new SdkError(SdkErrorCode.InvalidResult, `the upstream response exceeds ${MAX_RESPONSE_BYTES} bytes`);
+      controller.abort(err);
+      this.fail(err);
+      return;
+    }
+    // SSE: decoded as it streams (a character split across chunks stays whole).
+    if (this.stream) this.stream.parser.feed(this.stream.decoder.decode(chunk, { stream: true }));
+    else this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    if (this.stream) return this.fail(new SdkError(SdkErrorCode.ConnectionClosed, 'the upstream closed the stream before answering'));
+    const text = this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    try {
+      if (this.status < 200 || this.status >= 300) {
+        // A modern upstream answers a refused request with a JSON-RPC error body (400 and others).
+        const message = this.type === 'application/json' ? parseJson(text) : undefined;
+        if (message && !Array.isArray(message) && (message as JsonRpcMessage).error) return this.succeed(settle(message as JsonRpcMessage));
+        throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `Error POSTing to endpoint: ${text.slice(0, 500)}`, { status: this.status, text });
+      }
+      if (this.type !== 'application/json') throw new SdkError(SdkErrorCode.ClientHttpUnexpectedContent, `Unexpected content type: ${this.type || '(none)'}`);
+      const parsed = parseJson(text);
+      const messages = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcMessage[];
+      const answer = messages.find((m) => m && typeof m === 'object' && m.id === this.id);
+      if (!answer) throw new SdkError(SdkErrorCode.InvalidResult, 'the upstream answered without a response to the request');
+      this.succeed(settle(answer));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    const code = (error as { code?: unknown }).code;
+    this.fail(code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? new SdkError(SdkErrorCode.RequestTimeout, `Request timed out after ${this.options.timeoutMs} ms`) : error);
+  }
+
+  private onEvent(data: string): void {
+    if (this.settled) return;
+    const message = parseJson(data) as JsonRpcMessage | undefined;
+    if (!message || typeof message !== 'object') return;
+    if (message.id === this.id && (message.result !== undefined || message.error !== undefined)) {
+      // The rest of the stream (the server ends it right after) is read and dropped, so the connection stays reusable.
+      try {
+        this.succeed(settle(message));
+      } catch (err) {
+        this.fail(err);
+      }
+    } else if (message.method === 'notifications/progress') {
+      const p = message.params;
+      if (p && p.progressToken === this.progressToken && typeof p.progress === 'number') {
+        this.options.onProgress?.({
+          progress: p.progress,
+          ...(typeof p.total === 'number' ? { total: p.total } : {}),
+          ...(typeof p.message === 'string' ? { message: p.message } : {}),
+        });
+      }
+    } else if (message.method === 'notifications/message' && message.params) this.options.onLog?.(message.params);
+  }
+
+  private succeed(result: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.resolve(result);
+  }
+
+  private fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.reject(err);
   }
 }
 
@@ -218,18 +272,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-async function boundedText(body: Dispatcher.ResponseData['body']): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new SdkError(SdkErrorCode.InvalidResult, `the upstream response exceeds ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }

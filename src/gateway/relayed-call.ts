@@ -38,6 +38,12 @@ const INPUT_KEY = 'upstream';
 const CAPABILITY_OF: Record<ServerRequestMethod, string> = { 'roots/list': 'roots', 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation' };
 const LEVELS = new Set<LogLevel>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
+/** An upstream `notifications/message` passed on to the caller. */
+export function logTo(ctx: ExecutionContext, params: JsonObject): void {
+  const level = LEVELS.has(params.level as LogLevel) ? (params.level as LogLevel) : 'info';
+  ctx.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+}
+
 class LiveCall<T> implements CallSink {
   private readonly controller = new AbortController();
   private ctx: ExecutionContext | undefined;
@@ -83,8 +89,7 @@ class LiveCall<T> implements CallSink {
   }
 
   log(params: JsonObject): void {
-    const level = LEVELS.has(params.level as LogLevel) ? (params.level as LogLevel) : 'info';
-    this.ctx?.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+    if (this.ctx) logTo(this.ctx, params);
   }
 
   ask(method: ServerRequestMethod, params: JsonObject, signal: AbortSignal): Promise<JsonObject> {
@@ -125,6 +130,12 @@ class LiveCall<T> implements CallSink {
   }
 }
 
+/** A finished upstream request: its result, or a modern upstream's own input round relayed as it is (its state comes back to us). */
+function settled<T>(outcome: UpstreamOutcome<T>): T | NeedsInput {
+  if (outcome.kind === 'result') return outcome.value;
+  return needsInput(outcome.inputRequests as Record<string, InputRequest>, { modern: outcome.requestState !== undefined ? { rs: outcome.requestState } : {} } satisfies RelayState);
+}
+
 interface Parked {
   call: LiveCall<unknown>;
   principalId: string;
@@ -158,12 +169,7 @@ export class RelayedCalls {
     }
     try {
       const step = await call.next();
-      if (step.done) {
-        const { outcome } = step;
-        if (outcome.kind === 'result') return outcome.value;
-        // A modern upstream's own input round: relayed as it is; its state comes back to us.
-        return needsInput(outcome.inputRequests as Record<string, InputRequest>, { modern: outcome.requestState !== undefined ? { rs: outcome.requestState } : {} } satisfies RelayState);
-      }
+      if (step.done) return settled(step.outcome);
       const token = randomUUID();
       const timer = setTimeout(() => {
         this.parked.delete(token);
@@ -175,6 +181,17 @@ export class RelayedCalls {
     } finally {
       call.detach();
     }
+  }
+
+  /**
+   * Like `round`, for a request that never pauses mid-call — a modern upstream asks for input in
+   * its result — so nothing is parked and the request runs under the caller's own signal.
+   */
+  async direct<T>(ctx: ExecutionContext, issue: (resume: Resume | undefined) => Promise<UpstreamOutcome<T>>): Promise<T | NeedsInput> {
+    const state = ctx.input.state<RelayState>();
+    // A round parked on the general path (the upstream was legacy then) cannot continue here.
+    if (state?.pending) throw new PorticoError('bad_request', 'the upstream input round expired or does not belong to this call');
+    return settled(await issue(state?.modern ? { responses: ctx.input.responses as Record<string, unknown> | undefined, requestState: state.modern.rs } : undefined));
   }
 
   /** Cancel every parked call (upstream going away). */

@@ -13,6 +13,7 @@ import type { Logger } from '../logging/logger.js';
 import { InFlightCalls, type CallSink } from './call-routing.js';
 import type { UpstreamHealth, UpstreamStatus } from './gateway.js';
 import { upstreamNamespace, upstreamSecrets, type UpstreamDefinition } from './upstream-definition.js';
+import type { ModernHttpRelay } from './modern-http-relay.js';
 import { openUpstreamSession, type UpstreamSession } from './upstream-session.js';
 
 export interface LinkOptions {
@@ -57,7 +58,8 @@ export class UpstreamLink {
   reason: string | undefined;
   failures = 0;
   connectedAt: Date | undefined;
-  lastActivityAt: Date | undefined;
+  /** Epoch ms of the last request (a number: it is stamped on every call). */
+  private lastActivityMs: number | undefined;
   counts = { tools: 0, resources: 0, resourceTemplates: 0, prompts: 0 };
   private verdict: PriorDiscovery | undefined;
   private control: Pooled | undefined;
@@ -100,7 +102,7 @@ export class UpstreamLink {
       ...(session?.serverInfo ? { serverInfo: session.serverInfo } : {}),
       counts: { ...this.counts },
       ...(this.connectedAt ? { connectedAt: this.connectedAt } : {}),
-      ...(this.lastActivityAt ? { lastActivityAt: this.lastActivityAt } : {}),
+      ...(this.lastActivityMs !== undefined ? { lastActivityAt: new Date(this.lastActivityMs) } : {}),
       failures: this.failures,
       ...(session?.pid ? { pid: session.pid } : {}),
     };
@@ -302,6 +304,19 @@ export class UpstreamLink {
   }
 
   /**
+   * The lean relay for a request, when the upstream is shared, connected and modern over HTTP: the
+   * hot path that skips session selection (there is only the one open session) and the
+   * server-request routing (a modern upstream asks for input in its result, not mid-call).
+   * Undefined whenever anything else applies; the caller then takes `request`.
+   */
+  leanRelay(): ModernHttpRelay | undefined {
+    const control = this.control;
+    if (this.closed || this.definition.isolation !== 'shared' || !control?.session.relay) return undefined;
+    control.lastUsed = this.lastActivityMs = Date.now();
+    return control.session.relay;
+  }
+
+  /**
    * Run one request on the right session. A session the upstream no longer knows (HTTP 404 after
    * idling, a dead pipe before sending) is re-established and the request retried once — safe,
    * because the upstream never saw it. Errors come back as PorticoErrors with scrubbed messages.
@@ -313,8 +328,7 @@ export class UpstreamLink {
       const pooled = await this.sessionFor(key).catch((err: unknown) => {
         throw this.toPortico(err, what);
       });
-      pooled.lastUsed = Date.now();
-      this.lastActivityAt = new Date();
+      pooled.lastUsed = this.lastActivityMs = Date.now();
       try {
         return await (sink ? pooled.calls.around(sink, () => run(pooled.session.client, pooled.session)) : run(pooled.session.client, pooled.session));
       } catch (err) {
