@@ -5,9 +5,10 @@
  * namespace as a scheme prefix (`{namespace}+{uri}`). Every entry's handler relays to the upstream
  * through the link, so calls still go through the one pipeline: RBAC, rate limits and audit apply.
  *
- * Visibility: an upstream with a `permission` shows its entries only to principals holding it (the
- * entry's permission), and the per-entry permission (`tools:call:{name}`, `prompts:get:{name}`,
- * `resources:read:{uri}`) is checked again at use.
+ * Permissions: each federated entry has the default permission of its kind for its federated name
+ * (`tools:call:{name}`, `prompts:get:{name}`, `resources:read:{uri}`), exactly like a local entry;
+ * an upstream with a `permission` adds it as a second requirement (`requires`). Lists and calls
+ * apply the same rule, so what a principal sees is what it can use.
  */
 import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Client, type McpSubscription } from '@modelcontextprotocol/client';
 import type { Catalog } from '../core/catalog/catalog.js';
@@ -15,7 +16,6 @@ import type { CatalogEntry, Completer, PromptEntry, ResourceEntry, ResourceTempl
 import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, ReadResourceResult } from '../core/catalog/mcp-shapes.js';
 import { compileArgumentValidator } from '../core/catalog/argument-validator.js';
 import { PorticoError } from '../core/errors.js';
-import { permissionFor } from '../core/identity/permissions.js';
 import type { ExecutionContext, Listening, ProgressUpdate } from '../core/pipeline/execution-context.js';
 import type { NeedsInput } from '../core/pipeline/input-requests.js';
 import type { Logger } from '../logging/logger.js';
@@ -267,15 +267,6 @@ export class Federation {
 
   // ---- entries ------------------------------------------------------------------------------
 
-  /** Entries of an upstream with a permission are visible only to its holders; the per-entry permission is checked at use. */
-  private entryPermission(): string | undefined {
-    return this.definition.permission;
-  }
-
-  private assertMay(ctx: ExecutionContext, permission: string, what: string): void {
-    if (this.definition.permission !== undefined && !ctx.principal.permissions.allows(permission)) throw new PorticoError('not_found', `${what} not found`);
-  }
-
   private scope(ctx: ExecutionContext): SessionScope {
     return { principal: ctx.principal, sessionId: ctx.sessionId };
   }
@@ -328,13 +319,12 @@ export class Federation {
         annotations: tool.annotations,
         icons: tool.icons,
         meta: tool._meta,
-        permission: this.entryPermission(),
+        requires: this.definition.permission,
       },
     );
   }
 
   private callTool(ctx: ExecutionContext, name: string, upstreamName: string, args: JsonObject, lean: boolean): Promise<CallToolResult | NeedsInput> {
-    this.assertMay(ctx, permissionFor.tool(name), `Tool ${name}`);
     return this.relay<CallToolResult>(ctx, `tools/call:${name}`, `calling ${upstreamName}`, { method: 'tools/call', name: upstreamName, lean }, { name: upstreamName, arguments: args }, (client, params, options) =>
       client.callTool(params as Parameters<Client['callTool']>[0], options),
     );
@@ -412,18 +402,16 @@ export class Federation {
         source: this.source,
         complete,
         get: (given, ctx) => {
-          this.assertMay(ctx, permissionFor.prompt(name), `Prompt ${name}`);
           return this.relay<GetPromptResult>(ctx, `prompts/get:${name}`, `getting prompt ${upstreamName}`, { method: 'prompts/get', name: upstreamName, lean: true }, withDefined({ name: upstreamName }, { arguments: given }), (client, params, options) =>
             client.getPrompt(params as Parameters<Client['getPrompt']>[0], options),
           );
         },
       },
-      { title: prompt.title, arguments: args, icons: prompt.icons, meta: prompt._meta, permission: this.entryPermission() },
+      { title: prompt.title, arguments: args, icons: prompt.icons, meta: prompt._meta, requires: this.definition.permission },
     );
   }
 
   private readResource(ctx: ExecutionContext, uri: string): Promise<ReadResourceResult | NeedsInput> {
-    this.assertMay(ctx, permissionFor.resource(uri), `Resource ${uri}`);
     const upstreamUri = this.upstreamUri(uri);
     return this.relay<ReadResourceResult>(
       ctx,
@@ -448,7 +436,7 @@ export class Federation {
         annotations: resource.annotations,
         icons: resource.icons,
         meta: resource._meta,
-        permission: this.entryPermission(),
+        requires: this.definition.permission,
       },
     );
   }
@@ -465,7 +453,7 @@ export class Federation {
         annotations: template.annotations,
         icons: template.icons,
         meta: template._meta,
-        permission: this.entryPermission(),
+        requires: this.definition.permission,
       },
     );
   }

@@ -113,6 +113,25 @@ describe('federation', () => {
     expect((await admin.listTools()).tools.some((t) => t.name === 'guarded_test_simple_text')).toBe(true);
   });
 
+  it('lists exactly what a principal may call: the upstream permission and the entry permission together', async () => {
+    // Holds the upstream's permission but may call only one of its tools.
+    await front.identity.saveRole({ name: 'guarded-one', permissions: ['upstreams:use:guarded', 'tools:call:guarded_test_simple_text'] });
+    // May call every tool, but lacks the upstream's permission.
+    await front.identity.saveRole({ name: 'all-tools', permissions: ['tools:call:*', 'prompts:get:*', 'resources:read:*'] });
+    const one = await clientWith((await front.identity.createKey({ name: 'fed-one', role: 'guarded-one' })).secret);
+    const others = await clientWith((await front.identity.createKey({ name: 'fed-all', role: 'all-tools' })).secret);
+
+    expect((await one.listTools()).tools.map((t) => t.name).filter((n) => n.startsWith('guarded_'))).toEqual(['guarded_test_simple_text']);
+    expect(firstText(await one.callTool({ name: 'guarded_test_simple_text', arguments: {} }))).toBe('This is a simple text response for testing.');
+    await expect(one.callTool({ name: 'guarded_test_image_content', arguments: {} })).rejects.toThrow(/Unknown tool/);
+
+    expect((await others.listTools()).tools.some((t) => t.name.startsWith('guarded_'))).toBe(false);
+    expect((await others.listPrompts()).prompts.some((p) => p.name.startsWith('guarded_'))).toBe(false);
+    await expect(others.callTool({ name: 'guarded_test_simple_text', arguments: {} })).rejects.toThrow(/Unknown tool/);
+    // The unguarded upstream's tools stay visible to the same principal.
+    expect((await others.listTools()).tools.some((t) => t.name === 'one_test_simple_text')).toBe(true);
+  });
+
   it('connects over the legacy HTTP+SSE transport', async () => {
     const status = await front.services.gateway!.connect(upstream({ name: 'viasse', transport: { type: 'sse', url: `${fixture.url}/sse` } }));
     expect(status).toMatchObject({ health: 'connected', era: 'legacy', transport: 'sse' });

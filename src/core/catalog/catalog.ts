@@ -23,6 +23,8 @@ export interface CatalogChange {
 export interface CompiledTool {
   readonly entry: ToolEntry;
   readonly permission: string;
+  /** A second permission needed with `permission` (see CatalogEntry.requires). */
+  readonly requires?: string;
   /** For read-only tools with the default permission: `tools:read:{name}` grants use too. */
   readonly readPermission?: string;
   readonly descriptor: ToolDescriptor;
@@ -31,18 +33,24 @@ export interface CompiledTool {
 export interface CompiledResource {
   readonly entry: ResourceEntry;
   readonly permission: string;
+  /** A second permission needed with `permission` (see CatalogEntry.requires). */
+  readonly requires?: string;
   readonly descriptor: ResourceDescriptor;
 }
 export interface CompiledTemplate {
   readonly entry: ResourceTemplateEntry;
   /** Permission pattern for listing; reads check `resources:read:{uri}` against the principal too. */
   readonly permission: string;
+  /** A second permission needed with `permission` (see CatalogEntry.requires). */
+  readonly requires?: string;
   readonly template: UriTemplate;
   readonly descriptor: ResourceTemplateDescriptor;
 }
 export interface CompiledPrompt {
   readonly entry: PromptEntry;
   readonly permission: string;
+  /** A second permission needed with `permission` (see CatalogEntry.requires). */
+  readonly requires?: string;
   readonly descriptor: PromptDescriptor;
   readonly required: readonly string[];
 }
@@ -119,6 +127,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledTool = {
           entry,
           permission: entry.permission ?? permissionFor.tool(entry.name),
+          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
           ...(entry.permission === undefined && entry.annotations?.readOnlyHint === true ? { readPermission: permissionFor.readTool(entry.name) } : {}),
           descriptor: Object.freeze(descriptor),
           validate: compileArgumentValidator(entry.inputSchema, `tool ${entry.name}`),
@@ -130,7 +139,12 @@ export function createCatalog(): Catalog {
           { uri: entry.uri, name: entry.name },
           { title: entry.title, description: entry.description, mimeType: entry.mimeType, size: entry.size, annotations: entry.annotations, icons: entry.icons, _meta: entry.meta },
         );
-        const compiled: CompiledResource = { entry, permission: entry.permission ?? permissionFor.resource(entry.uri), descriptor: Object.freeze(descriptor) };
+        const compiled: CompiledResource = {
+          entry,
+          permission: entry.permission ?? permissionFor.resource(entry.uri),
+          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
+          descriptor: Object.freeze(descriptor),
+        };
         return () => resources.set(entry.uri, compiled);
       }
       case 'resourceTemplate': {
@@ -147,6 +161,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledTemplate = {
           entry,
           permission: entry.permission ?? permissionFor.resource(entry.uriTemplate),
+          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
           template,
           descriptor: Object.freeze(descriptor),
         };
@@ -160,6 +175,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledPrompt = {
           entry,
           permission: entry.permission ?? permissionFor.prompt(entry.name),
+          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
           descriptor: Object.freeze(descriptor),
           required: (entry.arguments ?? []).filter((a) => a.required).map((a) => a.name),
         };

@@ -26,6 +26,11 @@ interface EntryBase {
    * as `resources:read:{uri}`), `prompts:get:{name}`.
    */
   permission?: string;
+  /**
+   * A second permission needed, together with `permission`, to see and use the entry: the
+   * gateway's per-upstream permission, on top of each federated entry's own.
+   */
+  requires?: string;
   /** Extra `_meta` published with the descriptor. */
   meta?: JsonObject;
   /** Which provider contributed the entry (for diagnostics and bulk removal). */

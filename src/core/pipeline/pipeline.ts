@@ -86,9 +86,16 @@ export interface Pipeline {
   ): Promise<CompletionResult>;
 }
 
+/** Whether a principal holds what an entry needs: its permission and, when it has one, the extra `requires`. */
+function mayUse(principal: Principal, entry: { permission: string; requires?: string | undefined }): boolean {
+  return principal.permissions.allows(entry.permission) && (entry.requires === undefined || principal.permissions.allows(entry.requires));
+}
+
 /** Whether a principal may see and call a tool. */
 export function mayUseTool(principal: Principal, tool: CompiledTool): boolean {
-  return principal.permissions.allows(tool.permission) || (tool.readPermission !== undefined && principal.permissions.allows(tool.readPermission));
+  const permissions = principal.permissions;
+  if (tool.requires !== undefined && !permissions.allows(tool.requires)) return false;
+  return permissions.allows(tool.permission) || (tool.readPermission !== undefined && permissions.allows(tool.readPermission));
 }
 
 /** A resource URI looked up once: a fixed resource, or the first template that matches. */
@@ -105,8 +112,8 @@ function resolveResource(catalog: Catalog, uri: string): ResolvedResource {
 /** A fixed resource needs its permission; a template match needs the template's and the concrete URI's. */
 function mayReadResolved(principal: Principal, { fixed, matched }: ResolvedResource, uri: string): boolean {
   const permissions = principal.permissions;
-  if (fixed) return permissions.allows(fixed.permission);
-  return matched !== undefined && permissions.allows(matched.compiled.permission) && permissions.allows(permissionFor.resource(uri));
+  if (fixed) return mayUse(principal, fixed);
+  return matched !== undefined && mayUse(principal, matched.compiled) && permissions.allows(permissionFor.resource(uri));
 }
 
 /** Whether a principal may read a resource URI (the same rule `readResource` applies). */
@@ -288,10 +295,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     },
 
     listTools: (scope) => cachedList('tools', scope, () => catalog.tools().filter((t) => mayUseTool(scope.principal, t)).map((t) => t.descriptor)),
-    listResources: (scope) => cachedList('resources', scope, () => catalog.resources().filter((r) => scope.principal.permissions.allows(r.permission)).map((r) => r.descriptor)),
+    listResources: (scope) => cachedList('resources', scope, () => catalog.resources().filter((r) => mayUse(scope.principal, r)).map((r) => r.descriptor)),
     listResourceTemplates: (scope) =>
-      cachedList('resourceTemplates', scope, () => catalog.templates().filter((t) => scope.principal.permissions.allows(t.permission)).map((t) => t.descriptor)),
-    listPrompts: (scope) => cachedList('prompts', scope, () => catalog.prompts().filter((p) => scope.principal.permissions.allows(p.permission)).map((p) => p.descriptor)),
+      cachedList('resourceTemplates', scope, () => catalog.templates().filter((t) => mayUse(scope.principal, t)).map((t) => t.descriptor)),
+    listPrompts: (scope) => cachedList('prompts', scope, () => catalog.prompts().filter((p) => mayUse(scope.principal, p)).map((p) => p.descriptor)),
 
     async callTool(scope, name, args, opts = {}) {
       const started = performance.now();
@@ -346,7 +353,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       const started = performance.now();
       const action = 'prompts/get';
       const prompt = catalog.prompt(name);
-      if (!prompt || !scope.principal.permissions.allows(prompt.permission)) {
+      if (!prompt || !mayUse(scope.principal, prompt)) {
         finish(scope, action, name, prompt ? 'denied' : 'not_found', started, 'not_found', args);
         throw new PorticoError('not_found', `Unknown prompt: ${name}`);
       }
@@ -370,14 +377,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       let completer;
       if (ref.type === 'ref/prompt') {
         const prompt = catalog.prompt(ref.name);
-        if (!prompt || !scope.principal.permissions.allows(prompt.permission)) {
+        if (!prompt || !mayUse(scope.principal, prompt)) {
           finish(scope, action, target, 'not_found', started, 'not_found');
           throw new PorticoError('not_found', `Unknown prompt: ${ref.name}`);
         }
         completer = prompt.entry.complete?.[argument.name];
       } else {
         const template = catalog.template(ref.uri);
-        if (!template || !scope.principal.permissions.allows(template.permission)) {
+        if (!template || !mayUse(scope.principal, template)) {
           finish(scope, action, target, 'not_found', started, 'not_found');
           throw new PorticoError('not_found', `Unknown resource template: ${ref.uri}`);
         }
