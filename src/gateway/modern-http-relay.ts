@@ -20,6 +20,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
+import { PorticoError } from '../core/errors.js';
 
 export const MODERN_REVISION = '2026-07-28';
 
@@ -149,7 +150,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {
     this.onAbort = () => {
       const reason: unknown = options.signal.reason;
-      const err = reason instanceof Error ? reason : new SdkError(SdkErrorCode.RequestTimeout, 'Request cancelled');
+      const err = reason instanceof Error ? reason : new PorticoError('cancelled');
       // Closing the exchange is how the modern era cancels a request over HTTP.
       this.controller?.abort(err);
       this.fail(err);

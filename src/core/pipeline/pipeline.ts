@@ -77,6 +77,12 @@ export interface Pipeline {
    */
   callTool(scope: CallScope, name: string, args: unknown, options?: CallOptions): Promise<CallToolResult | NeedsInput>;
   readResource(scope: CallScope, uri: string, options?: CallOptions): Promise<ReadResourceResult | NeedsInput>;
+  /**
+   * Take one unit of the caller's rate limit for a use that does not run through a catalog entry
+   * (the REST relay to one upstream, blob transfers). Throws `rate_limited` (audited) when spent;
+   * a promise only when the limiter is remote.
+   */
+  admit(scope: CallScope, action: AuditAction, target: string): Promise<void> | undefined;
   getPrompt(scope: CallScope, name: string, args: Record<string, string> | undefined, options?: CallOptions): Promise<GetPromptResult | NeedsInput>;
   complete(
     scope: CallScope,
@@ -287,6 +293,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   return {
     catalog,
+
+    admit: (scope, action, target) => limit(scope, action, target, performance.now()),
 
     async authenticate(credentials) {
       const principal = await options.authenticator.authenticate(credentials);

@@ -1,11 +1,12 @@
 /**
- * The audit trail for the blob REST routes. They stream bodies, so they do not run through the
+ * The audit trail and rate limit for the blob REST routes. They stream bodies, so they do not run through the
  * pipeline's tool and resource calls; they record the same events those would (a REST upload is
  * the `upload_blob` tool's event, a download the read of `portico://blobs/{sha256}`), so the
  * trail reads the same whichever surface was used.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditOutcome, AuditSink, CallAction } from '../../../core/pipeline/audit-sink.js';
+import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import type { BlobService } from '../../../providers/blobs/blob-service.js';
 
 const details = new WeakMap<FastifyRequest, Record<string, unknown>>();
@@ -24,7 +25,8 @@ function outcomeOf(status: number): AuditOutcome {
   return 'error';
 }
 
-function eventOf(request: FastifyRequest, blobs: BlobService): { action: CallAction; target: string } | undefined {
+/** The call a blob route stands for (what the MCP tools and resources would record). */
+export function blobEventOf(request: FastifyRequest, blobs: BlobService): { action: CallAction; target: string } | undefined {
   const route = request.routeOptions.url ?? '';
   const sha = String((request.params as { sha256?: unknown } | undefined)?.sha256 ?? '').slice(0, 100);
   if (route.endsWith('/blobs/:sha256')) {
@@ -34,13 +36,24 @@ function eventOf(request: FastifyRequest, blobs: BlobService): { action: CallAct
   return undefined;
 }
 
+/** Blob transfers take from the caller's rate limit like the tools they stand for. */
+export function registerBlobRateLimit(app: FastifyInstance, pipeline: Pipeline, blobs: BlobService): void {
+  app.addHook('preHandler', async (request) => {
+    const event = blobEventOf(request, blobs);
+    if (!request.principal || !event) return;
+    await pipeline.admit({ principal: request.principal, surface: 'rest', requestId: request.id }, event.action, event.target);
+  });
+}
+
 export function registerBlobAudit(app: FastifyInstance, audit: AuditSink, blobs: BlobService): void {
   app.addHook('onResponse', async (request, reply) => {
     const principal = request.principal;
-    const event = eventOf(request, blobs);
+    const event = blobEventOf(request, blobs);
     // Refused credentials are recorded by the authenticator; here only authenticated calls.
     if (!principal || !event) return;
     const code = reply.statusCode;
+    // The rate limiter records its own refusals (pipeline.admit).
+    if (code === 429) return;
     const extra = details.get(request);
     audit.record({
       atMs: Date.now(),

@@ -24,7 +24,7 @@ import type { BlobSource } from '../../../store/blobs/blob-store.js';
 import { blobView } from '../../../providers/blobs/blob-views.js';
 import { authenticateRequest } from '../../http/request-principal.js';
 import { errorResponses, errorSchema } from '../error-schema.js';
-import { auditDetails, registerBlobAudit } from './blob-audit.js';
+import { auditDetails, registerBlobAudit, registerBlobRateLimit } from './blob-audit.js';
 import { contentDisposition, etagOf, matchesIfNoneMatch, parseRange } from './blob-http.js';
 import { principalOf, requirePermission } from './identity-route-support.js';
 
@@ -88,6 +88,7 @@ export async function blobRoutes(app: FastifyInstance, deps: BlobRouteDeps): Pro
   const { blobs } = deps;
   const maxBytes = blobs.limits.maxBytes;
   app.addHook('onRequest', authenticateRequest(deps.pipeline));
+  registerBlobRateLimit(app, deps.pipeline, blobs);
   if (deps.audit) registerBlobAudit(app, deps.audit, blobs);
   // Only this plugin: uploads stream through untouched instead of being read (and limited) as JSON.
   app.removeAllContentTypeParsers();

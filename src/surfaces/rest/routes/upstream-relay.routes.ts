@@ -14,6 +14,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PorticoError, toPorticoError } from '../../../core/errors.js';
 import type { AuditOutcome, AuditSink, CallAction } from '../../../core/pipeline/audit-sink.js';
+import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import type { Gateway, RelayOptions } from '../../../gateway/gateway.js';
 import { upstreamToolAllowed } from '../../../gateway/upstream-definition.js';
 import type { UpstreamRegistry, UpstreamView } from '../../../gateway/upstream-registry.js';
@@ -22,6 +23,8 @@ import { disconnectSignal } from './mcp-route-support.js';
 import { upstreamErrorResponses, upstreamFor } from './upstream-route-support.js';
 
 export interface UpstreamRelayDeps {
+  /** Its rate limits apply to every relayed use, as to calls through the catalog. */
+  pipeline: Pipeline;
   registry: UpstreamRegistry;
   gateway: Gateway;
   audit?: AuditSink | undefined;
@@ -49,8 +52,9 @@ export function registerUpstreamRelayRoutes(app: FastifyInstance, deps: Upstream
   ): Promise<T> {
     const started = performance.now();
     const principal = principalOf(request);
-    // Lists are not audited (as in the pipeline); uses are.
+    // Lists are neither limited nor audited (as in the pipeline); uses are. A refusal is audited by the limiter.
     const action = call.action;
+    if (action) await deps.pipeline.admit({ principal, surface: 'rest', requestId: request.id }, action, `upstream:${view.name}/${call.target}`);
     const record = (outcome: AuditOutcome, errorCode?: string) =>
       action &&
       audit?.record({

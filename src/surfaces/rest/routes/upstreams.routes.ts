@@ -254,5 +254,5 @@ export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDe
     },
   );
 
-  registerUpstreamRelayRoutes(api, { registry, gateway, audit: deps.audit });
+  registerUpstreamRelayRoutes(api, { pipeline: deps.pipeline, registry, gateway, audit: deps.audit });
 }
