@@ -19,6 +19,7 @@ import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { IncomingHttpHeaders } from 'node:http';
 import { TextDecoder } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
+import { headerBlock, Http1Pool, type ExchangeControl, type ResponseHandler } from './http1-pool.js';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../core/errors.js';
 
@@ -42,6 +43,7 @@ export interface RelayRequestOptions {
 
 /** Response bodies larger than this are refused rather than buffered without bound. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const STANDARD_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_REVISION } as const;
 const BASE64_PREFIX = '=?base64?';
 const BASE64_SUFFIX = '?=';
 
@@ -69,7 +71,12 @@ interface JsonRpcMessage {
 }
 
 export class ModernHttpRelay {
-  private readonly pool: Pool;
+  /** `http:` upstreams: the gateway's own small HTTP/1.1 client (see http1-pool.ts for why). */
+  private readonly http1: Http1Pool | undefined;
+  /** `https:` upstreams: undici (TLS, ALPN, everything a remote server may need). */
+  private readonly pool: Pool | undefined;
+  /** The headers every request carries, as validated header lines. */
+  private readonly fixedHeaders: string;
   private readonly path: string;
   private nextId = 1;
 
@@ -79,8 +86,10 @@ export class ModernHttpRelay {
     private readonly headers: Record<string, string>,
     private readonly clientInfo: { name: string; version: string },
   ) {
-    this.pool = new Pool(url.origin, { keepAliveTimeout: 30_000 });
+    if (url.protocol === 'http:') this.http1 = new Http1Pool(url);
+    else this.pool = new Pool(url.origin, { keepAliveTimeout: 30_000 });
     this.path = `${url.pathname}${url.search}`;
+    this.fixedHeaders = headerBlock({ ...headers, ...STANDARD_HEADERS });
   }
 
   /** Send one request and return its JSON-RPC `result` (which may be `input_required`). */
@@ -96,21 +105,20 @@ export class ModernHttpRelay {
       ...(params._meta as JsonObject | undefined),
       ...(progressToken !== undefined ? { progressToken } : {}),
     };
+    const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
     return new Promise((resolve, reject) => {
       const exchange = new Exchange(id, progressToken, options, resolve, reject);
-      this.pool.dispatch(
+      if (this.http1) {
+        const headers = `${this.fixedHeaders}mcp-method: ${method}\r\nmcp-name: ${mcpHeaderValue(name)}\r\n`;
+        this.http1.dispatch({ path: this.path, headers, body, timeoutMs: options.timeoutMs }, exchange);
+        return;
+      }
+      this.pool!.dispatch(
         {
           method: 'POST',
           path: this.path,
-          headers: {
-            ...this.headers,
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-            'mcp-protocol-version': MODERN_REVISION,
-            'mcp-method': method,
-            'mcp-name': mcpHeaderValue(name),
-          },
-          body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }),
+          headers: { ...this.headers, ...STANDARD_HEADERS, 'mcp-method': method, 'mcp-name': mcpHeaderValue(name) },
+          body,
           // The backstop: no answer, or a silent stream, for this long ends the call. (The pipeline's
           // own deadline normally aborts `signal` first.)
           headersTimeout: options.timeoutMs,
@@ -122,7 +130,7 @@ export class ModernHttpRelay {
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.http1 ? this.http1.close() : this.pool!.close();
   }
 }
 
@@ -131,8 +139,8 @@ export class ModernHttpRelay {
  * or async iterator per call. JSON bodies are collected (bounded); an SSE body is parsed as it
  * arrives, relaying progress and log notifications until the response.
  */
-class Exchange implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+class Exchange implements Dispatcher.DispatchHandler, ResponseHandler {
+  private controller: ExchangeControl | undefined;
   private status = 0;
   private type = '';
   private size = 0;
@@ -159,12 +167,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     else options.signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: ExchangeControl): void {
     this.controller = controller;
     if (this.settled) controller.abort(new Error('cancelled'));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(_controller: ExchangeControl, statusCode: number, headers: IncomingHttpHeaders): void {
     this.status = statusCode;
     this.type = mediaType(headers['content-type']);
     if (this.type === 'text/event-stream' && statusCode >= 200 && statusCode < 300) {
@@ -172,7 +180,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: ExchangeControl, chunk: Buffer): void {
     if (this.settled) return;
     this.size += chunk.length;
     if (this.size > MAX_RESPONSE_BYTES) {
@@ -208,9 +216,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: ExchangeControl, error: Error): void {
     const code = (error as { code?: unknown }).code;
-    this.fail(code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? new SdkError(SdkErrorCode.RequestTimeout, `Request timed out after ${this.options.timeoutMs} ms`) : error);
+    this.fail(code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'HTTP1_TIMEOUT' ? new SdkError(SdkErrorCode.RequestTimeout, `Request timed out after ${this.options.timeoutMs} ms`) : error);
   }
 
   private onEvent(data: string): void {
