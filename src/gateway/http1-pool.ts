@@ -45,7 +45,7 @@ export interface Http1PoolOptions {
   maxHeadBytes?: number;
 }
 
-const CRLF = Buffer.from('\r\n');
+const LF = 0x0a;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -154,10 +154,8 @@ class Connection {
       this.head = this.head ? Buffer.concat([this.head, data]) : data;
       for (;;) {
         const end = this.head.indexOf(HEAD_END);
-        if (end < 0) {
-          if (this.head.length > this.pool.maxHeadBytes) this.fail(new Error('the upstream response head is too large'));
-          return;
-        }
+        if ((end < 0 ? this.head.length : end) > this.pool.maxHeadBytes) return this.fail(new Error('the upstream response head is too large'));
+        if (end < 0) return;
         const parsed = this.parseHead(this.head.subarray(0, end).toString('latin1'));
         const rest = this.head.subarray(end + 4);
         if (!parsed) return this.fail(new Error('the upstream sent a malformed HTTP response'));
@@ -232,17 +230,19 @@ class Connection {
         if (framing.remaining === 0) framing.state = 'data-end';
         continue;
       }
-      // Size lines, the CRLF after each chunk and the trailers are read line by line.
-      const eol = data.indexOf(CRLF, at);
+      // Size lines, the CRLF after each chunk and the trailers are read line by line. A line may
+      // end in a later read, even between its CR and its LF: collect up to the LF, then drop the CR.
+      const eol = data.indexOf(LF, at);
       const piece = data.subarray(at, eol < 0 ? data.length : eol).toString('latin1');
       if (eol < 0) {
         this.sizeLine += piece;
         if (this.sizeLine.length > 4096) this.fail(new Error('the upstream sent a malformed chunk'));
         return;
       }
-      const line = this.sizeLine + piece;
+      const full = this.sizeLine + piece;
+      const line = full.endsWith('\r') ? full.slice(0, -1) : full;
       this.sizeLine = '';
-      at = eol + 2;
+      at = eol + 1;
       if (framing.state === 'data-end') {
         if (line !== '') return this.fail(new Error('the upstream sent a malformed chunk'));
         framing.state = 'size';
@@ -341,6 +341,10 @@ export class Http1Pool {
 
   /** @internal a request to (re)start on the next free connection. */
   requeue(pending: Pending): void {
+    if (this.closed) {
+      pending.handler.onResponseError({ abort: () => undefined }, new Error('the connection pool is closed'));
+      return;
+    }
     let connection = this.idleConnections.pop();
     if (!connection && this.busy.size < this.maxConnections) connection = new Connection(this, this.hostname, this.port, this.connectTimeoutMs);
     if (!connection) {
@@ -393,8 +397,15 @@ export class Http1Pool {
     this.closed = true;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const pending of this.queue.splice(0)) pending.handler.onResponseError({ abort: () => undefined }, new Error('the connection pool is closed'));
-    for (const connection of [...this.idleConnections, ...this.busy]) connection.destroy();
+    const closing = () => new Error('the connection pool is closed');
+    for (const pending of this.queue.splice(0)) pending.handler.onResponseError({ abort: () => undefined }, closing());
+    // Requests on a connection fail too (never retried: the pool is closed), and a body read to
+    // the connection's close is not mistaken for a complete one.
+    for (const connection of [...this.busy]) {
+      if (connection.exchange && !connection.exchange.done) connection.exchange.abort(closing());
+      else connection.destroy();
+    }
+    for (const connection of [...this.idleConnections]) connection.destroy();
     return Promise.resolve();
   }
 }
