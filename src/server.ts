@@ -64,6 +64,8 @@ export interface StartOptions {
   providers?: readonly Provider[];
   /** Replace the configured authenticator (tests, embedding). */
   authenticator?: Authenticator;
+  /** Resolves upstream host names for the gateway's address checks (tests inject one so nothing leaves loopback). */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 export async function startServer(config: FrozenConfig, options: StartOptions): Promise<RunningServer> {
@@ -98,6 +100,7 @@ export async function startServer(config: FrozenConfig, options: StartOptions): 
       metrics: metrics.calls,
       ...(options.providers ? { providers: options.providers } : {}),
       ...(options.migrations ? { migrations: options.migrations } : {}),
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     const { store, catalog, pipeline, identity } = runtime;
     const session = sessionAuthFor(identity, store);
@@ -132,6 +135,7 @@ export async function startServer(config: FrozenConfig, options: StartOptions): 
       identityApi: { identity, session, auth: config.auth, audit: runtime.audit },
       services: runtime.services,
       config,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     mcpHttp = registerMcpHttp(app, {
       config,

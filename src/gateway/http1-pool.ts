@@ -10,7 +10,7 @@
  * and `https:` upstreams keep using undici. Handlers get the same callbacks as undici's dispatch
  * handlers, so one response reader serves both.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, type LookupFunction, type Socket } from 'node:net';
 
 /** How a handler stops its own exchange (closing the connection: the modern era's cancellation). */
 export interface ExchangeControl {
@@ -43,6 +43,8 @@ export interface Http1PoolOptions {
   connectTimeoutMs?: number;
   /** Response heads larger than this fail the exchange. */
   maxHeadBytes?: number;
+  /** Resolves the host of each new connection (the gateway's network guard); default: the system's. */
+  lookup?: LookupFunction;
 }
 
 const LF = 0x0a;
@@ -110,7 +112,7 @@ class Connection {
     port: number,
     connectTimeoutMs: number,
   ) {
-    this.socket = connect({ host, port });
+    this.socket = connect({ host, port, ...(pool.lookup ? { lookup: pool.lookup } : {}) });
     this.socket.setNoDelay(true);
     this.socket.setTimeout(connectTimeoutMs, () => this.fail(Object.assign(new Error(`connecting to the upstream timed out after ${connectTimeoutMs} ms`), { code: 'HTTP1_TIMEOUT' })));
     this.socket.once('connect', () => this.socket.setTimeout(0));
@@ -309,6 +311,7 @@ class Connection {
 export class Http1Pool {
   readonly host: string;
   readonly maxHeadBytes: number;
+  readonly lookup: LookupFunction | undefined;
   private readonly hostname: string;
   private readonly port: number;
   private readonly maxConnections: number;
@@ -329,6 +332,7 @@ export class Http1Pool {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 4_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.maxHeadBytes = options.maxHeadBytes ?? 64 * 1024;
+    this.lookup = options.lookup;
   }
 
   dispatch(request: Http1Request, handler: ResponseHandler): void {

@@ -17,6 +17,7 @@
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY, ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { TextDecoder } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import { headerBlock, Http1Pool, type ExchangeControl, type ResponseHandler } from './http1-pool.js';
@@ -85,9 +86,11 @@ export class ModernHttpRelay {
     /** Credential headers (bearer, custom headers), sent on every request. */
     private readonly headers: Record<string, string>,
     private readonly clientInfo: { name: string; version: string },
+    /** Resolves (and checks) the host of every connection: the network guard. */
+    lookup?: LookupFunction,
   ) {
-    if (url.protocol === 'http:') this.http1 = new Http1Pool(url);
-    else this.pool = new Pool(url.origin, { keepAliveTimeout: 30_000 });
+    if (url.protocol === 'http:') this.http1 = new Http1Pool(url, lookup ? { lookup } : {});
+    else this.pool = new Pool(url.origin, { keepAliveTimeout: 30_000, ...(lookup ? { connect: { lookup } } : {}) });
     this.path = `${url.pathname}${url.search}`;
     this.fixedHeaders = headerBlock({ ...headers, ...STANDARD_HEADERS });
   }

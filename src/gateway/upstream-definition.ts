@@ -127,6 +127,12 @@ export const upstreamDefinitionInputSchema = z.strictObject({
    * or use anything from this upstream. Unset: only the per-entry permissions apply.
    */
   permission: z.string().min(1).max(256).optional(),
+  /**
+   * Every connection re-checks the addresses its host resolves to against `gateway.allowLoopback`
+   * and `gateway.allowedHosts` (set for upstreams added through the REST API, whose URLs passed
+   * that check when added: this keeps a later DNS answer from pointing them elsewhere).
+   */
+  networkGuard: z.boolean().optional(),
   /** Tool filters on upstream (un-namespaced) names, glob `*` allowed; deny wins over allow. */
   tools: z
     .strictObject({

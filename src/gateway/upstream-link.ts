@@ -6,6 +6,7 @@
  * maps SDK failures onto Portico's error catalogue without leaking credentials.
  */
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type Client, type PriorDiscovery } from '@modelcontextprotocol/client';
+import type { LookupFunction } from 'node:net';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../core/errors.js';
 import type { Principal } from '../core/identity/principal.js';
@@ -31,6 +32,8 @@ export interface LinkOptions {
   maxSessions: number;
   stderr?: 'ignore' | 'inherit';
   fetch?: typeof fetch;
+  /** Resolves and checks the host of every connection of an upstream with `networkGuard` (see upstream-url-policy.ts). */
+  guardedLookup?: LookupFunction | undefined;
 }
 
 export interface LinkEvents {
@@ -143,7 +146,13 @@ export class UpstreamLink {
           if (ref.pooled) this.sessionClosed(ref.pooled, reason);
         },
       },
-      { prior: this.verdict, clientInfo: this.options.clientInfo, ...(this.options.stderr ? { stderr: this.options.stderr } : {}), ...(this.options.fetch ? { fetch: this.options.fetch } : {}) },
+      {
+        prior: this.verdict,
+        clientInfo: this.options.clientInfo,
+        ...(this.options.stderr ? { stderr: this.options.stderr } : {}),
+        ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+        ...(this.definition.networkGuard && this.options.guardedLookup ? { lookup: this.options.guardedLookup } : {}),
+      },
     );
     this.verdict ??= session.verdict;
     const pooled: Pooled = { session, calls, lastUsed: Date.now() };
@@ -349,6 +358,11 @@ export class UpstreamLink {
   /** A safe message for an upstream failure: no stack, no credential. */
   describe(err: unknown): string {
     let message = err instanceof Error ? err.message : String(err);
+    // "fetch failed" says nothing: name what failed underneath (refused address, DNS, TLS, …).
+    let cause = err instanceof Error ? err.cause : undefined;
+    for (let depth = 0; cause instanceof Error && depth < 4; depth++, cause = cause.cause) {
+      if (cause.message && !message.includes(cause.message)) message += `: ${cause.message}`;
+    }
     for (const secret of this.secrets) message = message.split(secret).join('***');
     return message.length > 500 ? `${message.slice(0, 500)}…` : message;
   }

@@ -15,6 +15,8 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { LookupFunction } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 import type { UpstreamEra } from './gateway.js';
 import { upstreamCredentials } from './upstream-auth.js';
@@ -56,6 +58,14 @@ export interface OpenSessionOptions {
   /** stdio: where the server's stderr goes (default: discarded, never mixed into Portico's logs). */
   stderr?: 'ignore' | 'inherit';
   fetch?: typeof fetch;
+  /** Every connection resolves its host through this (the network guard); absent: the system resolver. */
+  lookup?: LookupFunction;
+}
+
+/** `fetch` whose connections resolve through `lookup` (the SDK transports take a fetch). */
+function fetchWithLookup(lookup: LookupFunction): typeof fetch {
+  const dispatcher = new Agent({ connect: { lookup } });
+  return ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as never, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
 }
 
 function transportFor(definition: UpstreamDefinition, options: OpenSessionOptions): Transport {
@@ -70,11 +80,12 @@ function transportFor(definition: UpstreamDefinition, options: OpenSessionOption
       stderr: options.stderr ?? 'ignore',
     });
   }
-  const credentials = upstreamCredentials(definition.auth, options.fetch);
+  const fetchImpl = options.fetch ?? (options.lookup ? fetchWithLookup(options.lookup) : undefined);
+  const credentials = upstreamCredentials(definition.auth, fetchImpl);
   const common = {
     requestInit: { headers: credentials.headers },
     ...(credentials.authProvider ? { authProvider: credentials.authProvider } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
   };
   const url = new URL(transport.url);
   return transport.type === 'sse' ? new SSEClientTransport(url, common) : new StreamableHTTPClientTransport(url, common);
@@ -134,7 +145,10 @@ export async function openUpstreamSession(definition: UpstreamDefinition, hooks:
   const discover = client.getDiscoverResult();
   const verdict: PriorDiscovery = era === 'modern' && discover ? { kind: 'modern', discover } : { kind: 'legacy' };
   const info = client.getServerVersion();
-  const relay = era === 'modern' && definition.transport.type === 'http' && definition.auth.type !== 'oauth' && !options.fetch ? new ModernHttpRelay(new URL(definition.transport.url), upstreamCredentials(definition.auth).headers, options.clientInfo) : undefined;
+  const relay =
+    era === 'modern' && definition.transport.type === 'http' && definition.auth.type !== 'oauth' && !options.fetch
+      ? new ModernHttpRelay(new URL(definition.transport.url), upstreamCredentials(definition.auth).headers, options.clientInfo, options.lookup)
+      : undefined;
   return {
     client,
     era,

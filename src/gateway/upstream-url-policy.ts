@@ -6,12 +6,14 @@
  * allowed by default (`gateway.allowLoopback`): MCP servers next to Portico are the common case,
  * and the route is admin-only. Every address a host name resolves to must pass.
  *
- * Known limit: the check resolves the name once; the transport resolves it again when it connects,
- * so a DNS answer that changes in between (rebinding) is not caught here. Config-file and CLI
- * upstreams are the operator's own and are not checked.
+ * The check runs when an upstream is added; `createGuardedLookup` applies the same rules to every
+ * connection of an upstream added that way (`networkGuard`), so a DNS answer that changes later
+ * (rebinding) is caught where the socket is opened. Config-file and CLI upstreams are the
+ * operator's own and are not checked.
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { PorticoError } from '../core/errors.js';
 
 export interface UpstreamUrlPolicyOptions {
@@ -55,8 +57,8 @@ function unmapped(address: string): string {
 
 const defaultResolve = async (host: string) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): UpstreamUrlPolicy {
-  const resolve = options.resolve ?? defaultResolve;
+/** The rules both checks share: which names and addresses an upstream connection may use. */
+function addressRules(options: UpstreamUrlPolicyOptions) {
   const allowedNames = new Set<string>();
   const allowed = new BlockList();
   for (const entry of options.allowedHosts) {
@@ -78,6 +80,21 @@ export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): Upst
     return undefined;
   };
 
+  const resolve = options.resolve ?? defaultResolve;
+  /** The addresses a host stands for (`localhost` is loopback without asking DNS). */
+  const addressesOf = (host: string): Promise<string[]> => {
+    if (isIP(host)) return Promise.resolve([host]);
+    if (host === 'localhost' || host.endsWith('.localhost')) return Promise.resolve(['127.0.0.1']);
+    return resolve(host);
+  };
+  return { allowedNames, refusal, addressesOf };
+}
+
+const refused = (why: string, host: string) => new PorticoError('ssrf_refused', `mcp_url points at ${why}; an admin can allow it with gateway.allowedHosts.`, { details: { host } });
+
+export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): UpstreamUrlPolicy {
+  const { allowedNames, refusal, addressesOf } = addressRules(options);
+
   return async (raw) => {
     let url: URL;
     try {
@@ -90,18 +107,46 @@ export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): Upst
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
     if (allowedNames.has(host)) return;
     let addresses: string[];
-    if (isIP(host)) addresses = [host];
-    else if (host === 'localhost' || host.endsWith('.localhost')) addresses = ['127.0.0.1'];
-    else {
-      try {
-        addresses = await resolve(host);
-      } catch {
-        throw new PorticoError('upstream_failed', `The host ${host} of mcp_url cannot be resolved.`);
-      }
+    try {
+      addresses = await addressesOf(host);
+    } catch {
+      throw new PorticoError('upstream_failed', `The host ${host} of mcp_url cannot be resolved.`);
     }
     for (const address of addresses) {
       const why = refusal(address);
-      if (why) throw new PorticoError('ssrf_refused', `mcp_url points at ${why}; an admin can allow it with gateway.allowedHosts.`, { details: { host } });
+      if (why) throw refused(why, host);
     }
+  };
+}
+
+/**
+ * The same rules at connect time, as a `lookup` for `net`/`tls` connections: the name is resolved
+ * once, every address is checked, and the socket goes to a checked address. So a name that
+ * resolves to an allowed address when the upstream is added and to a private one later (DNS
+ * rebinding) is refused at the connection instead of reached.
+ */
+export function createGuardedLookup(options: UpstreamUrlPolicyOptions): LookupFunction {
+  const { allowedNames, refusal, addressesOf } = addressRules(options);
+  return (hostname, lookupOptions, callback) => {
+    const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const answer = (addresses: string[]) => {
+      const family = lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0;
+      const found = addresses.map((address) => ({ address, family: isIP(address) })).filter((a) => a.family !== 0 && (family === 0 || a.family === family));
+      if (found.length === 0) return callback(Object.assign(new Error(`no usable address for ${host}`), { code: 'ENOTFOUND' }), '', 0);
+      if (lookupOptions.all) return (callback as unknown as (err: null, addresses: LookupAddress[]) => void)(null, found);
+      callback(null, found[0]!.address, found[0]!.family);
+    };
+    addressesOf(host).then(
+      (addresses) => {
+        if (!allowedNames.has(host)) {
+          for (const address of addresses) {
+            const why = refusal(address);
+            if (why) return callback(refused(why, host), '', 0);
+          }
+        }
+        answer(addresses);
+      },
+      (err: unknown) => callback(err instanceof Error ? err : new Error(String(err)), '', 0),
+    );
   };
 }

@@ -111,5 +111,7 @@ export function definitionFromConnectBody(body: ConnectBody, generatedName: stri
     ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
     ...(body.era ? { era: body.era } : {}),
     tools: { ...(body.tools_allow ? { allow: body.tools_allow } : {}), deny: body.tools_deny ?? [] },
+    // Its URL passed the address check now; every later connection checks again.
+    networkGuard: true,
   };
 }

@@ -38,6 +38,7 @@ export interface UpstreamRouteDeps {
   audit?: AuditSink | undefined;
   /** Tests inject a resolver so nothing leaves loopback. */
   urlPolicy?: UpstreamUrlPolicy;
+  resolveHost?: ((host: string) => Promise<string[]>) | undefined;
   /** External base URL (config `server.publicUrl`) for the OAuth redirect; default: the request's origin. */
   publicUrl?: string | undefined;
 }
@@ -91,7 +92,7 @@ export function toUpstreamSummary(view: UpstreamView): z.output<typeof upstreamS
 
 export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): Promise<void> {
   const { registry, gateway } = deps;
-  const urlPolicy = deps.urlPolicy ?? createUpstreamUrlPolicy({ allowLoopback: deps.gatewayConfig.allowLoopback, allowedHosts: deps.gatewayConfig.allowedHosts });
+  const urlPolicy = deps.urlPolicy ?? createUpstreamUrlPolicy({ allowLoopback: deps.gatewayConfig.allowLoopback, allowedHosts: deps.gatewayConfig.allowedHosts, ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}) });
   const redirectUri = (request: FastifyRequest) => `${(deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${UPSTREAM_OAUTH_CALLBACK_PATH}`;
   app.addHook('onRequest', authenticateRequest(deps.pipeline));
   app.addHook('preHandler', async (request) => requirePermission(request, UPSTREAMS_MANAGE));
