@@ -47,6 +47,17 @@ describeEachDialect('job queue', (ctx) => {
     await Promise.all(runners.splice(0).map((r) => r.stop()));
   };
 
+  it('claims jobs queued in the same millisecond in the order they were queued', async () => {
+    const database = await open();
+    const queue = createJobRepository(database.db, database.dialect);
+    const names = Array.from({ length: 25 }, (_, i) => `job-${i}`);
+    for (const name of names) await queue.enqueue('burst', { name }, { maxAttempts: 1 });
+    const claimed: unknown[] = [];
+    for (let job = await queue.claim(['burst'], 'w1', 1_000); job; job = await queue.claim(['burst'], 'w1', 1_000)) claimed.push((job.payload as { name: string }).name);
+    expect(claimed).toEqual(names);
+    await cleanup();
+  });
+
   it('claims due jobs of the requested kinds in order, once, and stores the result', async () => {
     const database = await open();
     const queue = createJobRepository(database.db, database.dialect);

@@ -5,7 +5,8 @@
  * different job without waiting; on SQLite the statement runs under the database's single write
  * lock, which gives the same guarantee for the processes sharing the file.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { orderedUuid } from '../ordered-uuid.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { ClaimedJob, Job, JobQueue, JobStatus } from '../../jobs/job-queue.js';
 import type { DatabaseSchema, DialectName, JobsTable } from '../schema.js';
@@ -56,7 +57,8 @@ export function createJobRepository(db: Kysely<DatabaseSchema>, dialect: Dialect
     async enqueue(kind, payload, opts) {
       const t = now();
       const row: Row = {
-        id: randomUUID(),
+        // Time-ordered: jobs queued in the same millisecond are claimed in the order they were queued.
+        id: orderedUuid(t),
         kind,
         payload: JSON.stringify(payload ?? null),
         status: 'queued',
@@ -88,7 +90,8 @@ export function createJobRepository(db: Kysely<DatabaseSchema>, dialect: Dialect
       if (query.status !== undefined) q = q.where('status', '=', query.status);
       const rows = await q
         .orderBy('created_at', 'desc')
-        .orderBy('id')
+        // Ids are time-ordered: newest first within one millisecond too.
+        .orderBy('id', 'desc')
         .limit(Math.min(Math.max(query.limit ?? 100, 1), 1000))
         .execute();
       return rows.map(toJob);
