@@ -66,6 +66,18 @@ function withDefined<T extends object>(base: T, extra: Record<string, unknown>):
   return base;
 }
 
+/** The request's params for this input round: a resumed round carries the caller's answers and the upstream's state back. */
+function withResume(params: JsonObject, resume: Resume | undefined): JsonObject {
+  return resume ? withDefined({ ...params }, { inputResponses: resume.responses, requestState: resume.requestState }) : params;
+}
+
+/** Where a relayed request's cancellation comes from and its progress and log messages go. */
+interface CallerChannel {
+  signal: AbortSignal;
+  progress: (update: ProgressUpdate) => void;
+  log: (params: JsonObject) => void;
+}
+
 function inputRequired(result: unknown): UpstreamOutcome<never> | undefined {
   const r = result as { resultType?: string; inputRequests?: Record<string, unknown>; requestState?: string };
   if (r?.resultType !== 'input_required') return undefined;
@@ -349,7 +361,7 @@ export class Federation {
     const shared = request.lean ? this.link.leanRelay() : undefined;
     if (shared) {
       return this.options.relayed.direct<T>(ctx, (resume) =>
-        this.viaRelay(shared, request, params, resume, ctx, ctx.signal, ctx.progress.bind(ctx), (log) => logTo(ctx, log)).then(outcome, (err: unknown) => {
+        this.viaRelay(shared, request, withResume(params, resume), ctx, { signal: ctx.signal, progress: (p) => ctx.progress(p), log: (log) => logTo(ctx, log) }).then(outcome, (err: unknown) => {
           throw this.link.toPortico(err, what);
         }),
       );
@@ -359,9 +371,9 @@ export class Federation {
         this.scope(ctx),
         what,
         async (client, session) => {
-          if (session.relay && request.lean) return outcome(await this.viaRelay(session.relay, request, params, resume, ctx, signal, (p) => current()?.progress(p), (log) => sink.log(log)));
-          const round = withDefined({ ...params, ...callerMeta(client, ctx) }, { inputResponses: resume?.responses, requestState: resume?.requestState });
-          return outcome(await viaClient(client, round, this.relayOptions(signal, current, ctx.listens)));
+          const round = withResume(params, resume);
+          if (session.relay && request.lean) return outcome(await this.viaRelay(session.relay, request, round, ctx, { signal, progress: (p) => current()?.progress(p), log: (log) => sink.log(log) }));
+          return outcome(await viaClient(client, { ...round, ...callerMeta(client, ctx) }, this.relayOptions(signal, current, ctx.listens)));
         },
         sink,
       ),
@@ -369,23 +381,14 @@ export class Federation {
   }
 
   /** A request over the lean relay, asking upstream for exactly the progress and logs the caller listens for. */
-  private viaRelay(
-    relay: ModernHttpRelay,
-    request: LeanRequest,
-    params: JsonObject,
-    resume: Resume | undefined,
-    ctx: ExecutionContext,
-    signal: AbortSignal,
-    progress: (update: ProgressUpdate) => void,
-    log: (params: JsonObject) => void,
-  ): Promise<unknown> {
-    return relay.request(request.method, request.name, withDefined({ ...params }, { inputResponses: resume?.responses, requestState: resume?.requestState }), {
+  private viaRelay(relay: ModernHttpRelay, request: LeanRequest, params: JsonObject, ctx: ExecutionContext, to: CallerChannel): Promise<unknown> {
+    return relay.request(request.method, request.name, params, {
       callerCapabilities: ctx.client.capabilities as JsonObject,
       logLevel: ctx.listens.logLevel,
-      signal,
+      signal: to.signal,
       timeoutMs: this.definition.timeoutMs + 1_000,
-      ...(ctx.listens.progress ? { onProgress: progress } : {}),
-      ...(ctx.listens.logLevel !== undefined ? { onLog: log } : {}),
+      ...(ctx.listens.progress ? { onProgress: to.progress } : {}),
+      ...(ctx.listens.logLevel !== undefined ? { onLog: to.log } : {}),
     });
   }
 
