@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HOST, cleanup, freePort, installCleanupHandlers, makeTempDir, spawnNode, stopChild, waitReady } from './lib/children.mjs';
 import { runLoad } from './lib/load.mjs';
+import { cpuMicros } from './lib/cpu.mjs';
 import { CREDENTIAL, MODERN_ECHO_BODY, modernEchoHeaders, errorText, verifyModernEcho } from './lib/mcp.mjs';
 import { formatTable, mb, ms, pct } from './lib/report.mjs';
 import { measureIdleSessions } from './lib/sessions.mjs';
@@ -288,6 +289,32 @@ async function measureUnloaded(prepared, cli) {
 }
 
 /**
+ * CPU per call of each server process, load generator excluded: the upstream alone (direct), then the gateway and
+ * the upstream while calls go through the gateway. One run per target at the configured connections, no warm-up
+ * (the rounds have warmed everything), CPU read from /proc around it.
+ * @param {any[]} prepared
+ * @param {ReturnType<typeof parseCli>} cli
+ * @returns {Promise<{ direct: number, gateway: number, upstreamBehindGateway: number } | undefined>}
+ */
+async function measureCpuPerCall(prepared, cli) {
+  const direct = prepared.find((t) => t.key === 'direct' && t.status === 'ready');
+  const gateway = prepared.find((t) => t.key === 'gateway' && t.status === 'ready');
+  if (!direct || !gateway || cpuMicros(direct.child.pid) === undefined) return undefined;
+  const durationS = Math.min(cli.durationS, 3);
+  /** @param {any} target @param {number[]} pids */
+  const perCall = async (target, pids) => {
+    log(`[${target.key}] CPU per call: ${durationS} s at ${cli.connections} connections …`);
+    const before = pids.map((pid) => cpuMicros(pid) ?? 0);
+    const load = await runLoad(target.spec.url, { connections: cli.connections, durationS, warmupS: 0 });
+    const after = pids.map((pid) => cpuMicros(pid) ?? 0);
+    return pids.map((_, i) => (after[i] - before[i]) / Math.max(1, load.requests2xx));
+  };
+  const [alone] = await perCall(direct, [direct.child.pid]);
+  const [front, behind] = await perCall(gateway, [gateway.child.pid, direct.child.pid]);
+  return { direct: alone, gateway: front, upstreamBehindGateway: behind };
+}
+
+/**
  * @param {ReturnType<typeof parseCli>} cli
  */
 async function benchSessions(cli) {
@@ -354,9 +381,12 @@ async function main() {
   let runs = {};
   /** @type {Record<string, import('./lib/load.mjs').LoadResult[]>} */
   let unloaded = {};
+  /** @type {Awaited<ReturnType<typeof measureCpuPerCall>>} */
+  let cpu;
   try {
     runs = await measureRounds(prepared, cli);
     unloaded = await measureUnloaded(prepared, cli);
+    cpu = await measureCpuPerCall(prepared, cli);
   } finally {
     for (const t of prepared) if (t.status === 'ready') await stopChild(t.child);
   }
@@ -451,6 +481,12 @@ async function main() {
       }
       out.push(`  added p50 <= ${GATEWAY_GOALS.maxAddedP50Ms} ms, ${cli.connections} connections:   ${ms(added)} ms → ${verdict(added <= GATEWAY_GOALS.maxAddedP50Ms)}`);
       out.push(`  throughput >= ${pct(GATEWAY_GOALS.minRatioToDirect)} of direct:   ${pct(ratio)} → ${verdict(ratio >= GATEWAY_GOALS.minRatioToDirect)}`);
+      if (cpu) {
+        const us = (/** @type {number} */ v) => `${Math.round(v)} µs`;
+        out.push(`  CPU per call (process time, all threads): upstream alone ${us(cpu.direct)}; through the gateway: gateway ${us(cpu.gateway)} + upstream ${us(cpu.upstreamBehindGateway)}`);
+        // Every call through the gateway costs both servers; on shared cores that total is what throughput divides.
+        out.push(`    a call through the gateway costs the two servers ${(cpu.gateway + cpu.upstreamBehindGateway) / cpu.direct > 0 ? ((cpu.gateway + cpu.upstreamBehindGateway) / cpu.direct).toFixed(1) : '?'}× the CPU of a direct call`);
+      }
       out.push(`  no errors through the gateway:   ${through.load.totalErrors} → ${verdict(through.load.totalErrors === 0)}`);
     }
   }
