@@ -16,6 +16,7 @@ import type { CatalogEntry, Completer, PromptEntry, ResourceEntry, ResourceTempl
 import type { CallToolResult, CompletionResult, GetPromptResult, JsonObject, ReadResourceResult } from '../core/catalog/mcp-shapes.js';
 import { compileArgumentValidator } from '../core/catalog/argument-validator.js';
 import { PorticoError } from '../core/errors.js';
+import type { CancelSource } from '../core/pipeline/cancellation.js';
 import type { ExecutionContext, Listening, ProgressUpdate } from '../core/pipeline/execution-context.js';
 import type { NeedsInput } from '../core/pipeline/input-requests.js';
 import type { Logger } from '../logging/logger.js';
@@ -73,7 +74,7 @@ function withResume(params: JsonObject, resume: Resume | undefined): JsonObject 
 
 /** Where a relayed request's cancellation comes from and its progress and log messages go. */
 interface CallerChannel {
-  signal: AbortSignal;
+  signal: AbortSignal | CancelSource;
   progress: (update: ProgressUpdate) => void;
   log: (params: JsonObject) => void;
 }
@@ -361,7 +362,7 @@ export class Federation {
     const shared = request.lean ? this.link.leanRelay() : undefined;
     if (shared) {
       return this.options.relayed.direct<T>(ctx, (resume) =>
-        this.viaRelay(shared, request, withResume(params, resume), ctx, { signal: ctx.signal, progress: (p) => ctx.progress(p), log: (log) => logTo(ctx, log) }).then(outcome, (err: unknown) => {
+        this.viaRelay(shared, request, withResume(params, resume), ctx, { signal: ctx.cancellation, progress: (p) => ctx.progress(p), log: (log) => logTo(ctx, log) }).then(outcome, (err: unknown) => {
           throw this.link.toPortico(err, what);
         }),
       );

@@ -23,6 +23,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { headerBlock, Http1Pool, type ExchangeControl, type ResponseHandler } from './http1-pool.js';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../core/errors.js';
+import { cancelSourceOf, type CancelSource } from '../core/pipeline/cancellation.js';
 
 export const MODERN_REVISION = '2026-07-28';
 
@@ -34,7 +35,8 @@ export interface RelayRequestOptions {
   callerCapabilities: JsonObject;
   /** The lowest log level the caller listens at; absent: the upstream sends no log messages. */
   logLevel?: string | undefined;
-  signal: AbortSignal;
+  /** The caller's cancellation (a CancelSource on the hot path: no AbortSignal per call). */
+  signal: AbortSignal | CancelSource;
   /** A backstop; the pipeline's own deadline normally fires first and aborts `signal`. */
   timeoutMs: number;
   /** Present when the caller listens for progress: a progress token goes upstream. */
@@ -151,6 +153,7 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseHandler {
   private stream: { parser: EventSourceParser; decoder: TextDecoder } | undefined;
   private settled = false;
   private readonly onAbort: () => void;
+  private offAbort: (() => void) | undefined;
 
   constructor(
     private readonly id: number,
@@ -159,15 +162,16 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseHandler {
     private readonly resolve: (result: unknown) => void,
     private readonly reject: (err: unknown) => void,
   ) {
+    const cancel = cancelSourceOf(options.signal);
     this.onAbort = () => {
-      const reason: unknown = options.signal.reason;
+      const reason: unknown = cancel.reason;
       const err = reason instanceof Error ? reason : new PorticoError('cancelled');
       // Closing the exchange is how the modern era cancels a request over HTTP.
       this.controller?.abort(err);
       this.fail(err);
     };
-    if (options.signal.aborted) queueMicrotask(this.onAbort);
-    else options.signal.addEventListener('abort', this.onAbort, { once: true });
+    if (cancel.aborted) queueMicrotask(this.onAbort);
+    else this.offAbort = cancel.onAbort(this.onAbort);
   }
 
   onRequestStart(controller: ExchangeControl): void {
@@ -250,14 +254,14 @@ class Exchange implements Dispatcher.DispatchHandler, ResponseHandler {
   private succeed(result: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.offAbort?.();
     this.resolve(result);
   }
 
   private fail(err: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    this.options.signal.removeEventListener('abort', this.onAbort);
+    this.offAbort?.();
     this.reject(err);
   }
 }

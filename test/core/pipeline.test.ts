@@ -220,3 +220,60 @@ describe('pipeline', () => {
     await expect(pipeline.complete(limited, { type: 'ref/resource', uri: 'test://nope/{x}' }, { name: 'x', value: '' })).rejects.toMatchObject({ code: 'not_found' });
   });
 });
+
+describe('ctx.cancellation (cancellation without an AbortSignal)', () => {
+  /** A tool that waits on `ctx.cancellation` only, and records what it saw. */
+  function watcher() {
+    const catalog = createCatalog();
+    const seen: { reasons: unknown[]; abortedAtStart?: boolean; removedFired: boolean } = { reasons: [], removedFired: false };
+    catalog.add({
+      kind: 'tool',
+      name: 'wait',
+      description: 'wait',
+      inputSchema: { type: 'object' },
+      handler: (_args, ctx) =>
+        new Promise((resolve) => {
+          seen.abortedAtStart = ctx.cancellation.aborted;
+          const off = ctx.cancellation.onAbort(() => (seen.removedFired = true));
+          off();
+          ctx.cancellation.onAbort((reason) => {
+            seen.reasons.push(reason);
+            expect(ctx.cancellation.aborted).toBe(true);
+            expect(ctx.cancellation.reason).toBe(reason);
+            resolve({ content: [{ type: 'text', text: 'stopped' }] });
+          });
+        }),
+    });
+    const pipeline = createPipeline({
+      catalog,
+      authenticator: { authenticate: () => undefined },
+      rateLimiter: { consume: () => ({ allowed: true }) },
+      audit: { record: () => undefined },
+      metrics: { observe: () => undefined },
+      defaultTimeoutMs: 5_000,
+    });
+    return { pipeline, seen };
+  }
+
+  it('tells a listener when the caller cancels, once, with the reason; a removed listener is not called', async () => {
+    const { pipeline, seen } = watcher();
+    const cancel = new TestCancellation();
+    const call = pipeline.callTool(scopeOf(principal('p', ['*'])), 'wait', {}, { signal: cancel });
+    await delay(20);
+    cancel.abort(new Error('caller went away'));
+    // The cancellation decides the outcome, even though the handler answers the moment it is told.
+    await expect(call).rejects.toMatchObject({ code: 'cancelled' });
+    expect(seen.abortedAtStart).toBe(false);
+    expect(seen.reasons).toHaveLength(1);
+    expect(seen.removedFired).toBe(false);
+  });
+
+  it('tells a listener when the deadline passes', async () => {
+    const { pipeline, seen } = watcher();
+    pipeline.catalog.tool('wait')!.entry.timeoutMs = 50;
+    const result = await pipeline.callTool(scopeOf(principal('p', ['*'])), 'wait', {});
+    expect(result).toMatchObject({ isError: true });
+    await delay(10);
+    expect(seen.reasons).toHaveLength(1);
+  });
+});

@@ -206,13 +206,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // Synchronous until the handler proves asynchronous: no promise, timer or listener for a quick answer.
     // The handler's AbortSignal is created only if it asks for one.
     let controller: AbortController | undefined;
+    let cancellation: CancelSource | undefined;
+    let listeners: ((reason: unknown) => void)[] | undefined;
     let stopReason: unknown;
     let rejectStop: ((err: unknown) => void) | undefined;
     const stop = (reason: unknown, error: unknown) => {
       if (stopReason !== undefined) return;
       stopReason = reason ?? error;
-      controller?.abort(stopReason);
+      // The call's outcome is decided first: a handler that answers the moment it is told to stop
+      // must not win the race against its own cancellation or deadline.
       rejectStop?.(error);
+      controller?.abort(stopReason);
+      const waiting = listeners;
+      listeners = undefined;
+      if (waiting) for (const listener of waiting) listener(stopReason);
     };
     const input = opts.input;
     const ctx: ExecutionContext = {
@@ -227,6 +234,23 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           if (stopReason !== undefined) controller.abort(stopReason);
         }
         return controller.signal;
+      },
+      get cancellation() {
+        return (cancellation ??= {
+          get aborted() {
+            return stopReason !== undefined;
+          },
+          get reason() {
+            return stopReason;
+          },
+          onAbort(listener) {
+            (listeners ??= []).push(listener);
+            return () => {
+              const i = listeners?.indexOf(listener) ?? -1;
+              if (i >= 0) listeners!.splice(i, 1);
+            };
+          },
+        });
       },
       listens: opts.onProgress === undefined && opts.onLog === undefined ? NOT_LISTENING : { progress: opts.onProgress !== undefined, logLevel: opts.onLog ? (opts.logLevel ?? 'debug') : undefined },
       progress: opts.onProgress ?? noop,

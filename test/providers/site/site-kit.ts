@@ -36,6 +36,7 @@ export function contextAs(grants: string[]): ExecutionContext {
     client: { capabilities: {} },
     signal: new AbortController().signal,
     listens: { progress: false, logLevel: undefined },
+    cancellation: { aborted: false, reason: undefined, onAbort: () => () => undefined },
     progress: () => undefined,
     log: () => undefined,
     input: { responses: undefined, state: () => undefined },
