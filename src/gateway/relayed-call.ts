@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/catalog/mcp-shapes.js';
 import { PorticoError } from '../core/errors.js';
-import type { ExecutionContext, LogLevel } from '../core/pipeline/execution-context.js';
+import { isLogLevel, type ExecutionContext } from '../core/pipeline/execution-context.js';
 import { needsInput, type InputRequest, type NeedsInput } from '../core/pipeline/input-requests.js';
 import type { CallSink, ServerRequestMethod } from './call-routing.js';
 
@@ -36,12 +36,10 @@ interface RelayState {
 
 const INPUT_KEY = 'upstream';
 const CAPABILITY_OF: Record<ServerRequestMethod, string> = { 'roots/list': 'roots', 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation' };
-const LEVELS = new Set<LogLevel>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
 /** An upstream `notifications/message` passed on to the caller. */
 export function logTo(ctx: ExecutionContext, params: JsonObject): void {
-  const level = LEVELS.has(params.level as LogLevel) ? (params.level as LogLevel) : 'info';
-  ctx.log(level, params.data, typeof params.logger === 'string' ? params.logger : undefined);
+  ctx.log(isLogLevel(params.level) ? params.level : 'info', params.data, typeof params.logger === 'string' ? params.logger : undefined);
 }
 
 class LiveCall<T> implements CallSink {

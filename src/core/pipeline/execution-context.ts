@@ -6,7 +6,14 @@ import type { InputRound } from './input-requests.js';
 
 export type SurfaceName = 'mcp' | 'mcp-legacy' | 'mcp-sse' | 'stdio' | 'rest' | 'cli' | 'ui' | 'internal';
 
+/** MCP log levels, lowest first. */
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
+/** A log level as a peer may send one (an upstream's message, a request's `_meta`). */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && LOG_LEVELS.has(value);
+}
 
 export interface ProgressUpdate {
   progress: number;

@@ -22,7 +22,7 @@ import {
 import { PorticoError, toPorticoError } from '../../core/errors.js';
 import type { Principal } from '../../core/identity/principal.js';
 import type { JsonObject } from '../../core/catalog/mcp-shapes.js';
-import type { ClientInfo, LogLevel, ProgressUpdate, SurfaceName } from '../../core/pipeline/execution-context.js';
+import { isLogLevel, type ClientInfo, type LogLevel, type ProgressUpdate, type SurfaceName } from '../../core/pipeline/execution-context.js';
 import { isNeedsInput, type NeedsInput } from '../../core/pipeline/input-requests.js';
 import { mayReadResource, type CallOptions, type CallScope, type Pipeline } from '../../core/pipeline/pipeline.js';
 
@@ -97,16 +97,15 @@ function clientOf(server: Server, ctx: ServerContext): ClientInfo {
   return { name: version?.name, version: version?.version, capabilities: (caps ?? {}) as JsonObject };
 }
 
-const LOG_LEVELS = new Set<string>(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']);
 
 function logListening(ctx: ServerContext): Pick<CallOptions, 'onLog' | 'logLevel'> {
   const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
   const modern = meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
   const named = meta?.[LOG_LEVEL_META_KEY];
-  if (modern && !(typeof named === 'string' && LOG_LEVELS.has(named))) return {};
+  if (modern && !isLogLevel(named)) return {};
   return {
     onLog: (level: LogLevel, data: unknown, logger?: string) => void ctx.mcpReq.log(level, data, logger).catch(() => undefined),
-    logLevel: modern ? (named as LogLevel) : 'debug',
+    logLevel: modern && isLogLevel(named) ? named : 'debug',
   };
 }
 
