@@ -363,7 +363,7 @@ export class UpstreamLink {
     for (let depth = 0; cause instanceof Error && depth < 4; depth++, cause = cause.cause) {
       if (cause.message && !message.includes(cause.message)) message += `: ${cause.message}`;
     }
-    for (const secret of this.secrets) message = message.split(secret).join('***');
+    message = this.scrub(message);
     return message.length > 500 ? `${message.slice(0, 500)}…` : message;
   }
 
