@@ -35,7 +35,6 @@ import { createJobService } from './jobs/job-service.js';
 import { createJobRepository } from './store/repositories/job.repository.js';
 import { createGenerationProvider } from './providers/prompts/generation/generation-provider.js';
 import { createGateway } from './gateway/create-gateway.js';
-import { createGuardedLookup } from './gateway/upstream-url-policy.js';
 import { startUpstreamRegistry } from './gateway/upstream-registry.js';
 import { VERSION } from './version.js';
 
@@ -159,8 +158,7 @@ export async function createRuntime(config: FrozenConfig, options: RuntimeOption
     separator: config.gateway.separator,
     healthIntervalMs: config.gateway.healthIntervalMs,
     idleSessionMs: config.gateway.idleSessionMs,
-    // Upstreams added over REST re-check every connection's address (DNS rebinding).
-    guardedLookup: createGuardedLookup({ allowLoopback: config.gateway.allowLoopback, allowedHosts: config.gateway.allowedHosts, ...(options.resolveHost ? { resolve: options.resolveHost } : {}) }),
+    addressPolicy: { allowLoopback: config.gateway.allowLoopback, allowedHosts: config.gateway.allowedHosts, ...(options.resolveHost ? { resolve: options.resolveHost } : {}) },
   });
   services.gateway = gateway;
   let closing: Promise<void> | undefined;

@@ -135,7 +135,6 @@ export async function startServer(config: FrozenConfig, options: StartOptions): 
       identityApi: { identity, session, auth: config.auth, audit: runtime.audit },
       services: runtime.services,
       config,
-      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     });
     mcpHttp = registerMcpHttp(app, {
       config,

@@ -14,9 +14,16 @@ import type { Gateway, RelayOptions, UpstreamStatus } from './gateway.js';
 import { RelayedCalls } from './relayed-call.js';
 import { upstreamDefinitionSchema, type UpstreamDefinition } from './upstream-definition.js';
 import { UpstreamLink, type LinkOptions } from './upstream-link.js';
+import { createGuardedLookup, createUpstreamUrlPolicy, type UpstreamUrlPolicyOptions } from './upstream-url-policy.js';
 
-export interface GatewayOptions extends Partial<Omit<LinkOptions, 'logger' | 'clientInfo'>> {
+export interface GatewayOptions extends Partial<Omit<LinkOptions, 'logger' | 'clientInfo' | 'guardedLookup'>> {
   catalog: Catalog;
+  /**
+   * Where upstreams added over REST may connect (`gateway.allowLoopback`, `gateway.allowedHosts`):
+   * checked when one is added (`checkUrl`) and at every connection it opens. Default: loopback and
+   * public addresses.
+   */
+  addressPolicy?: UpstreamUrlPolicyOptions;
   logger: Logger;
   clientInfo: { name: string; version: string };
   /** Between namespace and name in federated tool and prompt names. Default `_`. */
@@ -46,7 +53,8 @@ const NO_INPUT_SINK: CallSink = {
 export function createGateway(options: GatewayOptions): Gateway {
   const { catalog, logger } = options;
   const separator = options.separator ?? '_';
-  const linkOptions: LinkOptions = { ...DEFAULTS, ...stripUndefined(options), logger, clientInfo: options.clientInfo };
+  const addressPolicy = options.addressPolicy ?? { allowLoopback: true, allowedHosts: [] };
+  const linkOptions: LinkOptions = { ...DEFAULTS, ...stripUndefined(options), logger, clientInfo: options.clientInfo, guardedLookup: createGuardedLookup(addressPolicy) };
   const upstreams = new Map<string, Registered>();
   const statusListeners = new Set<(status: UpstreamStatus) => void>();
   const relayed = new RelayedCalls(60_000);
@@ -133,6 +141,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   };
 
   return {
+    checkUrl: createUpstreamUrlPolicy(addressPolicy),
     connect,
     async reconnect(definition) {
       await disconnect(definition.id);

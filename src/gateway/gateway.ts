@@ -72,6 +72,11 @@ export interface UpstreamRelay {
 
 export interface Gateway extends UpstreamRelay {
   /**
+   * Whether an upstream URL given over REST may be used (`ssrf_refused` when it points at a refused
+   * address); the same rules then apply to every connection of an upstream with `networkGuard`.
+   */
+  checkUrl(url: string): Promise<void>;
+  /**
    * Connect an upstream and federate it into the catalog. Resolves once the first connection
    * succeeded (health `connected`) with its counts; rejects (and keeps nothing) when the definition
    * is invalid, the id is taken, a federated name collides (`conflict`), or the first connection

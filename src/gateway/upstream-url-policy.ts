@@ -87,13 +87,22 @@ function addressRules(options: UpstreamUrlPolicyOptions) {
     if (host === 'localhost' || host.endsWith('.localhost')) return Promise.resolve(['127.0.0.1']);
     return resolve(host);
   };
-  return { allowedNames, refusal, addressesOf };
+  /** Throws `ssrf_refused` naming the first address that may not be used (an allowlisted name passes as it is). */
+  const assertAllowed = (host: string, addresses: readonly string[]): void => {
+    if (allowedNames.has(host)) return;
+    for (const address of addresses) {
+      const why = refusal(address);
+      if (why) throw new PorticoError('ssrf_refused', `mcp_url points at ${why}; an admin can allow it with gateway.allowedHosts.`, { details: { host } });
+    }
+  };
+  return { allowedNames, addressesOf, assertAllowed };
 }
 
-const refused = (why: string, host: string) => new PorticoError('ssrf_refused', `mcp_url points at ${why}; an admin can allow it with gateway.allowedHosts.`, { details: { host } });
+/** A URL's or connection's host as the rules compare it: no IPv6 brackets, lower case. */
+const hostOf = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
 
 export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): UpstreamUrlPolicy {
-  const { allowedNames, refusal, addressesOf } = addressRules(options);
+  const { allowedNames, addressesOf, assertAllowed } = addressRules(options);
 
   return async (raw) => {
     let url: URL;
@@ -104,7 +113,7 @@ export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): Upst
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PorticoError('validation_failed', 'mcp_url must be an http(s) URL.');
     if (url.username || url.password) throw new PorticoError('validation_failed', 'mcp_url must not carry credentials; use auth_type bearer or headers.');
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const host = hostOf(url.hostname);
     if (allowedNames.has(host)) return;
     let addresses: string[];
     try {
@@ -112,10 +121,7 @@ export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): Upst
     } catch {
       throw new PorticoError('upstream_failed', `The host ${host} of mcp_url cannot be resolved.`);
     }
-    for (const address of addresses) {
-      const why = refusal(address);
-      if (why) throw refused(why, host);
-    }
+    assertAllowed(host, addresses);
   };
 }
 
@@ -126,9 +132,9 @@ export function createUpstreamUrlPolicy(options: UpstreamUrlPolicyOptions): Upst
  * rebinding) is refused at the connection instead of reached.
  */
 export function createGuardedLookup(options: UpstreamUrlPolicyOptions): LookupFunction {
-  const { allowedNames, refusal, addressesOf } = addressRules(options);
+  const { addressesOf, assertAllowed } = addressRules(options);
   return (hostname, lookupOptions, callback) => {
-    const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const host = hostOf(hostname);
     const answer = (addresses: string[]) => {
       const family = lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0;
       const found = addresses.map((address) => ({ address, family: isIP(address) })).filter((a) => a.family !== 0 && (family === 0 || a.family === family));
@@ -138,11 +144,10 @@ export function createGuardedLookup(options: UpstreamUrlPolicyOptions): LookupFu
     };
     addressesOf(host).then(
       (addresses) => {
-        if (!allowedNames.has(host)) {
-          for (const address of addresses) {
-            const why = refusal(address);
-            if (why) return callback(refused(why, host), '', 0);
-          }
+        try {
+          assertAllowed(host, addresses);
+        } catch (err) {
+          return callback(err as Error, '', 0);
         }
         answer(addresses);
       },

@@ -33,8 +33,6 @@ export interface RestApiDeps extends SystemRouteDeps {
   /** Services the providers published; each area's routes are mounted when its service is there. */
   services?: ProviderServices;
   config?: FrozenConfig;
-  /** Resolves upstream host names for the address check of REST-added upstreams (tests inject one). */
-  resolveHost?: ((host: string) => Promise<string[]>) | undefined;
 }
 
 export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): Promise<void> {
@@ -48,7 +46,7 @@ export async function registerRestApi(app: FastifyInstance, deps: RestApiDeps): 
       // Provider areas: one line each, mounted when the provider published its service.
       if (deps.services?.apiResources) await api.register(apiResourceRoutes, { pipeline: deps.pipeline, apiResources: deps.services.apiResources });
       if (deps.services?.blobs) await api.register(blobRoutes, { pipeline: deps.pipeline, blobs: deps.services.blobs, audit: deps.audit });
-      if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit, publicUrl: deps.config?.server.publicUrl, resolveHost: deps.resolveHost });
+      if (deps.services?.gateway && deps.services.upstreams) await api.register(upstreamRoutes, { pipeline: deps.pipeline, gateway: deps.services.gateway, registry: deps.services.upstreams, gatewayConfig: deps.config?.gateway ?? gatewaySchema.parse({}), audit: deps.audit, publicUrl: deps.config?.server.publicUrl });
       // `statsContributors` is the hook for more GET /stats sections, e.g. `{ generations: (q) => … }` (see prompts.routes.ts).
       if (deps.services?.prompts) await api.register(promptRoutes, { pipeline: deps.pipeline, library: deps.services.prompts, audit: deps.audit, statsContributors: deps.services.generation ? { generations: generationStats(deps.services.generation) } : {} });
       if (deps.services?.generation) await api.register(aiConfigurationRoutes, { pipeline: deps.pipeline, generation: deps.services.generation, audit: deps.audit });

@@ -17,7 +17,6 @@ import type { Pipeline } from '../../../core/pipeline/pipeline.js';
 import type { Gateway } from '../../../gateway/gateway.js';
 import { upstreamToolAllowed } from '../../../gateway/upstream-definition.js';
 import type { UpstreamRegistry, UpstreamView } from '../../../gateway/upstream-registry.js';
-import { createUpstreamUrlPolicy, type UpstreamUrlPolicy } from '../../../gateway/upstream-url-policy.js';
 import { UPSTREAM_OAUTH_CALLBACK_PATH } from '../../../gateway/upstream-oauth-flow.js';
 import { fromFastifyError } from '../../http/error-reply.js';
 import { authenticateRequest } from '../../http/request-principal.js';
@@ -32,13 +31,10 @@ export interface UpstreamRouteDeps {
   pipeline: Pipeline;
   gateway: Gateway;
   registry: UpstreamRegistry;
-  /** Loopback/allowlist rules for URLs given here (config `gateway`). */
-  gatewayConfig: Pick<GatewayConfig, 'allowLoopback' | 'allowedHosts' | 'allowStdioFromApi'>;
+  /** Whether stdio upstreams may be added here (config `gateway.allowStdioFromApi`); URLs are checked by the gateway. */
+  gatewayConfig: Pick<GatewayConfig, 'allowStdioFromApi'>;
   /** Where relayed calls are recorded (the pipeline's audit trail). */
   audit?: AuditSink | undefined;
-  /** Tests inject a resolver so nothing leaves loopback. */
-  urlPolicy?: UpstreamUrlPolicy;
-  resolveHost?: ((host: string) => Promise<string[]>) | undefined;
   /** External base URL (config `server.publicUrl`) for the OAuth redirect; default: the request's origin. */
   publicUrl?: string | undefined;
 }
@@ -92,7 +88,6 @@ export function toUpstreamSummary(view: UpstreamView): z.output<typeof upstreamS
 
 export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDeps): Promise<void> {
   const { registry, gateway } = deps;
-  const urlPolicy = deps.urlPolicy ?? createUpstreamUrlPolicy({ allowLoopback: deps.gatewayConfig.allowLoopback, allowedHosts: deps.gatewayConfig.allowedHosts, ...(deps.resolveHost ? { resolve: deps.resolveHost } : {}) });
   const redirectUri = (request: FastifyRequest) => `${(deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/$/, '')}${UPSTREAM_OAUTH_CALLBACK_PATH}`;
   app.addHook('onRequest', authenticateRequest(deps.pipeline));
   app.addHook('preHandler', async (request) => requirePermission(request, UPSTREAMS_MANAGE));
@@ -134,7 +129,7 @@ export async function upstreamRoutes(app: FastifyInstance, deps: UpstreamRouteDe
       const body = request.body;
       if (body.transport === 'stdio' && !deps.gatewayConfig.allowStdioFromApi) throw new PorticoError('forbidden', 'Adding stdio upstreams through the API is turned off (gateway.allowStdioFromApi).');
       const input = definitionFromConnectBody(body, `upstream-${randomUUID().slice(0, 8)}`);
-      for (const url of outboundUrls(body)) await urlPolicy(url);
+      for (const url of outboundUrls(body)) await gateway.checkUrl(url);
       const principal = principalOf(request);
       const view = await registry.add(input, { principal, surface: 'rest', requestId: request.id });
       if (view.authorizationRequired) {
