@@ -27,3 +27,32 @@ export function cancelSourceOf(signal: AbortSignal | CancelSource): CancelSource
     },
   };
 }
+
+/**
+ * A CancelSource its owner aborts: listeners are called once, in the order they came, when it is
+ * (the pipeline's `ctx.cancellation`). A listener added after the abort is not called, as with
+ * AbortSignal: check `aborted` first.
+ */
+export class CancelController implements CancelSource {
+  aborted = false;
+  reason: unknown;
+  private listeners: ((reason: unknown) => void)[] | undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const waiting = this.listeners;
+    this.listeners = undefined;
+    if (waiting) for (const listener of waiting) listener(reason);
+  }
+
+  onAbort(listener: (reason: unknown) => void): () => void {
+    if (this.aborted) return () => undefined;
+    (this.listeners ??= []).push(listener);
+    return () => {
+      const at = this.listeners?.indexOf(listener) ?? -1;
+      if (at >= 0) this.listeners!.splice(at, 1);
+    };
+  }
+}

@@ -23,7 +23,7 @@ import type {
 } from '../catalog/mcp-shapes.js';
 import type { AuditAction, AuditEvent, AuditOutcome, AuditSink, CallMetrics } from './audit-sink.js';
 import type { ClientInfo, ExecutionContext, Listening, LogLevel, ProgressUpdate, SurfaceName } from './execution-context.js';
-import { cancelSourceOf, type CancelSource } from './cancellation.js';
+import { CancelController, cancelSourceOf, type CancelSource } from './cancellation.js';
 import { isNeedsInput, type InputRound, type NeedsInput } from './input-requests.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 import { permissionFor } from '../identity/permissions.js';
@@ -206,8 +206,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // Synchronous until the handler proves asynchronous: no promise, timer or listener for a quick answer.
     // The handler's AbortSignal is created only if it asks for one.
     let controller: AbortController | undefined;
-    let cancellation: CancelSource | undefined;
-    let listeners: ((reason: unknown) => void)[] | undefined;
+    let cancellation: CancelController | undefined;
     let stopReason: unknown;
     let rejectStop: ((err: unknown) => void) | undefined;
     const stop = (reason: unknown, error: unknown) => {
@@ -217,9 +216,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       // must not win the race against its own cancellation or deadline.
       rejectStop?.(error);
       controller?.abort(stopReason);
-      const waiting = listeners;
-      listeners = undefined;
-      if (waiting) for (const listener of waiting) listener(stopReason);
+      cancellation?.abort(stopReason);
     };
     const input = opts.input;
     const ctx: ExecutionContext = {
@@ -236,21 +233,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         return controller.signal;
       },
       get cancellation() {
-        return (cancellation ??= {
-          get aborted() {
-            return stopReason !== undefined;
-          },
-          get reason() {
-            return stopReason;
-          },
-          onAbort(listener) {
-            (listeners ??= []).push(listener);
-            return () => {
-              const i = listeners?.indexOf(listener) ?? -1;
-              if (i >= 0) listeners!.splice(i, 1);
-            };
-          },
-        });
+        if (!cancellation) {
+          cancellation = new CancelController();
+          if (stopReason !== undefined) cancellation.abort(stopReason);
+        }
+        return cancellation;
       },
       listens: opts.onProgress === undefined && opts.onLog === undefined ? NOT_LISTENING : { progress: opts.onProgress !== undefined, logLevel: opts.onLog ? (opts.logLevel ?? 'debug') : undefined },
       progress: opts.onProgress ?? noop,
