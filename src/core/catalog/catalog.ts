@@ -24,7 +24,7 @@ export interface CompiledTool {
   readonly entry: ToolEntry;
   readonly permission: string;
   /** A second permission needed with `permission` (see CatalogEntry.requires). */
-  readonly requires?: string;
+  readonly requires: string | undefined;
   /** For read-only tools with the default permission: `tools:read:{name}` grants use too. */
   readonly readPermission?: string;
   readonly descriptor: ToolDescriptor;
@@ -34,7 +34,7 @@ export interface CompiledResource {
   readonly entry: ResourceEntry;
   readonly permission: string;
   /** A second permission needed with `permission` (see CatalogEntry.requires). */
-  readonly requires?: string;
+  readonly requires: string | undefined;
   readonly descriptor: ResourceDescriptor;
 }
 export interface CompiledTemplate {
@@ -42,7 +42,7 @@ export interface CompiledTemplate {
   /** Permission pattern for listing; reads check `resources:read:{uri}` against the principal too. */
   readonly permission: string;
   /** A second permission needed with `permission` (see CatalogEntry.requires). */
-  readonly requires?: string;
+  readonly requires: string | undefined;
   readonly template: UriTemplate;
   readonly descriptor: ResourceTemplateDescriptor;
 }
@@ -50,7 +50,7 @@ export interface CompiledPrompt {
   readonly entry: PromptEntry;
   readonly permission: string;
   /** A second permission needed with `permission` (see CatalogEntry.requires). */
-  readonly requires?: string;
+  readonly requires: string | undefined;
   readonly descriptor: PromptDescriptor;
   readonly required: readonly string[];
 }
@@ -127,7 +127,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledTool = {
           entry,
           permission: entry.permission ?? permissionFor.tool(entry.name),
-          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
+          requires: entry.requires,
           ...(entry.permission === undefined && entry.annotations?.readOnlyHint === true ? { readPermission: permissionFor.readTool(entry.name) } : {}),
           descriptor: Object.freeze(descriptor),
           validate: compileArgumentValidator(entry.inputSchema, `tool ${entry.name}`),
@@ -142,7 +142,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledResource = {
           entry,
           permission: entry.permission ?? permissionFor.resource(entry.uri),
-          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
+          requires: entry.requires,
           descriptor: Object.freeze(descriptor),
         };
         return () => resources.set(entry.uri, compiled);
@@ -161,7 +161,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledTemplate = {
           entry,
           permission: entry.permission ?? permissionFor.resource(entry.uriTemplate),
-          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
+          requires: entry.requires,
           template,
           descriptor: Object.freeze(descriptor),
         };
@@ -175,7 +175,7 @@ export function createCatalog(): Catalog {
         const compiled: CompiledPrompt = {
           entry,
           permission: entry.permission ?? permissionFor.prompt(entry.name),
-          ...(entry.requires !== undefined ? { requires: entry.requires } : {}),
+          requires: entry.requires,
           descriptor: Object.freeze(descriptor),
           required: (entry.arguments ?? []).filter((a) => a.required).map((a) => a.name),
         };

@@ -93,7 +93,7 @@ export interface Pipeline {
 }
 
 /** Whether a principal holds what an entry needs: its permission and, when it has one, the extra `requires`. */
-function mayUse(principal: Principal, entry: { permission: string; requires?: string | undefined }): boolean {
+function mayUse(principal: Principal, entry: { permission: string; requires: string | undefined }): boolean {
   return principal.permissions.allows(entry.permission) && (entry.requires === undefined || principal.permissions.allows(entry.requires));
 }
 
