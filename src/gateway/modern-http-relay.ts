@@ -4,10 +4,10 @@
  * Why it exists: the modern era is stateless — every request carries its own envelope and needs no
  * session — so a relayed `tools/call` is one HTTP POST. The SDK `Client` spends several hundred
  * microseconds of CPU per call on schema validation, header objects and its response funnel; a
- * gateway that pays that on every hop adds milliseconds under load. Here a pooled undici
- * connection carries the same wire request the SDK would send (envelope in `_meta`, SEP-2243
- * headers, a progress token) and reads back JSON or the SSE stream of progress and log
- * notifications that ends with the response.
+ * gateway that pays that on every hop adds milliseconds under load. Here one pooled keep-alive
+ * connection (the built-in HTTP/1.1 client for `http:`, undici for `https:`) carries the same wire
+ * request the SDK would send (envelope in `_meta`, SEP-2243 headers, a progress token) and reads
+ * back JSON or the SSE stream of progress and log notifications that ends with the response.
  *
  * Failures are thrown as the SDK's own error classes (`ProtocolError` for a JSON-RPC error,
  * `SdkHttpError` for an HTTP failure, `SdkError` for a timeout) so the link maps them exactly as
@@ -112,7 +112,7 @@ export class ModernHttpRelay {
     };
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } });
     return new Promise((resolve, reject) => {
-      const exchange = new Exchange(id, progressToken, options, resolve, reject);
+      const exchange = new RelayedResponse(id, progressToken, options, resolve, reject);
       if (this.http1) {
         const headers = `${this.fixedHeaders}mcp-method: ${method}\r\nmcp-name: ${mcpHeaderValue(name)}\r\n`;
         this.http1.dispatch({ path: this.path, headers, body, timeoutMs: options.timeoutMs }, exchange);
@@ -140,11 +140,12 @@ export class ModernHttpRelay {
 }
 
 /**
- * One request/response on the pool, read straight from undici's dispatch callbacks: no body stream
- * or async iterator per call. JSON bodies are collected (bounded); an SSE body is parsed as it
- * arrives, relaying progress and log notifications until the response.
+ * One relayed request's response, read straight from the transport's callbacks (undici's dispatch
+ * handler, or the same shape from the HTTP/1.1 pool): no body stream or async iterator per call.
+ * JSON bodies are collected (bounded); an SSE body is parsed as it arrives, relaying progress and
+ * log notifications until the response. It also settles the call when the caller cancels.
  */
-class Exchange implements Dispatcher.DispatchHandler, ResponseHandler {
+class RelayedResponse implements Dispatcher.DispatchHandler, ResponseHandler {
   private controller: ExchangeControl | undefined;
   private status = 0;
   private type = '';

@@ -54,7 +54,8 @@ export function registerUpstreamRelayRoutes(app: FastifyInstance, deps: Upstream
     const principal = principalOf(request);
     // Lists are neither limited nor audited (as in the pipeline); uses are. A refusal is audited by the limiter.
     const action = call.action;
-    if (action) await deps.pipeline.admit({ principal, surface: 'rest', requestId: request.id }, action, `upstream:${view.name}/${call.target}`);
+    const target = `upstream:${view.name}/${call.target}`;
+    if (action) await deps.pipeline.admit({ principal, surface: 'rest', requestId: request.id }, action, target);
     const record = (outcome: AuditOutcome, errorCode?: string) =>
       action &&
       audit?.record({
@@ -63,7 +64,7 @@ export function registerUpstreamRelayRoutes(app: FastifyInstance, deps: Upstream
         principalName: principal.name,
         surface: 'rest',
         action,
-        target: `upstream:${view.name}/${call.target}`,
+        target,
         outcome,
         durationMs: Math.round((performance.now() - started) * 1000) / 1000,
         requestId: request.id,
