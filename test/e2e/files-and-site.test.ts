@@ -7,7 +7,6 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createBlobsProvider } from '../../src/providers/blobs/blobs-provider.js';
@@ -20,7 +19,7 @@ import type { Json } from '../helpers/http.js';
 import { MODERN_REVISION, NotificationRecorder, firstText, type Era } from '../helpers/mcp-clients.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { activeDialects } from '../helpers/dialects.js';
+import { activeDialects, dropPostgresSchemas } from '../helpers/dialects.js';
 
 const ADMIN_PASSWORD = 'files-e2e-admin-password-must-not-leak';
 const SECRET_KEY = 'c2VjcmV0LWtleS1mb3ItZmlsZXMtZTJlLXRlc3RzLW11c3Qtbm90LWxlYWs=';
@@ -58,12 +57,7 @@ describe.each(activeDialects)('files, configuration and site tools [%s]', (diale
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => undefined);
     await server?.close();
-    if (dialect === 'postgres') {
-      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
+    if (dialect === 'postgres') await dropPostgresSchemas(schema);
   });
 
   async function connect(role: string, era: Era = 'legacy'): Promise<Client> {

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createCodeProvider } from '../../src/providers/code/code-provider.js';
 import { createWebProvider } from '../../src/providers/web/web-provider.js';
 import type { RunningServer } from '../../src/server.js';
-import { activeDialects } from '../helpers/dialects.js';
+import { activeDialects, dropPostgresSchemas } from '../helpers/dialects.js';
 import type { Json } from '../helpers/http.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { ADMIN_PASSWORD, call, createUser, login } from '../surfaces/rest/identity-kit.js';
@@ -72,12 +71,7 @@ describe.each(activeDialects)('web and code tools end to end [%s]', (dialect) =>
 
   afterAll(async () => {
     await server?.close();
-    if (dialect === 'postgres') {
-      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
+    if (dialect === 'postgres') await dropPostgresSchemas(schema);
   });
 
   describe('web_api and code_execution over MCP', () => {

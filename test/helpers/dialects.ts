@@ -24,6 +24,18 @@ const pgUrl = process.env.TEST_DATABASE_URL;
 
 export const activeDialects: DialectName[] = pgUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 
+/** Drop PostgreSQL schemas a test used (TEST_DATABASE_URL), with everything in them. */
+export async function dropPostgresSchemas(...schemas: string[]): Promise<void> {
+  if (!schemas.length) return;
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 export function describeEachDialect(title: string, body: (ctx: DialectContext) => void): void {
   describe.each(activeDialects)(`${title} [%s]`, (name) => {
     const opened: Database[] = [];
@@ -50,12 +62,7 @@ export function describeEachDialect(title: string, body: (ctx: DialectContext) =
     };
     afterAll(async () => {
       await Promise.all(opened.map((d) => d.close()));
-      if (schemas.length) {
-        const client = new pg.Client({ connectionString: pgUrl });
-        await client.connect();
-        for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-        await client.end();
-      }
+      await dropPostgresSchemas(...schemas);
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     });
     body(ctx);

@@ -5,7 +5,6 @@
  * when the file finishes.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, expect } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -19,6 +18,7 @@ import { createDatabaseProvider } from '../../../src/providers/database/database
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
 import type { DialectName } from '../../../src/store/schema.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { dropPostgresSchemas } from '../../helpers/dialects.js';
 
 export type Role = 'admin' | 'user' | 'ai_agent' | 'readonly';
 
@@ -45,12 +45,7 @@ export async function startDatabaseHarness(dialect: DialectName, env: Record<str
     if (!pgUrl) throw new Error('TEST_DATABASE_URL is not set');
     const schema = `t_${randomBytes(6).toString('hex')}`;
     Object.assign(base, { DATABASE_URL: pgUrl, PORTICO_DATABASE__SCHEMA: schema, PORTICO_DATABASES__DEMO: 'on' });
-    afterAll(async () => {
-      const client = new pg.Client({ connectionString: pgUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    });
+    afterAll(() => dropPostgresSchemas(schema));
   }
   const config = loadConfig({ env: { ...base, ...env } });
   const runtime = await createRuntime(config, { logger: pino({ level: 'silent' }), authenticator: localAuthenticator(), providers: [createDatabaseProvider(config)] });

@@ -3,22 +3,17 @@
  * listing and reading, a range, and delete, with the metadata in a throwaway schema.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Json } from '../../helpers/http.js';
 import { mcpClient, startBlobServer } from '../../providers/blobs/blob-server.js';
+import { dropPostgresSchemas } from '../../helpers/dialects.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe.runIf(url)('blobs with PostgreSQL metadata', () => {
   const schema = `t_blobs_${randomBytes(5).toString('hex')}`;
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
+  afterAll(() => dropPostgresSchemas(schema));
 
   it('uploads, deduplicates, lists, reads, ranges and deletes', async () => {
     const b = await startBlobServer({ DATABASE_URL: url!, PORTICO_DATABASE__SCHEMA: schema });

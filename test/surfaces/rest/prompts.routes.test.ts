@@ -5,13 +5,12 @@
  * on PostgreSQL when TEST_DATABASE_URL is set.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createPromptsProvider } from '../../../src/providers/prompts/prompts-provider.js';
 import type { DialectName } from '../../../src/store/schema.js';
-import { activeDialects } from '../../helpers/dialects.js';
+import { activeDialects, dropPostgresSchemas } from '../../helpers/dialects.js';
 import type { Json } from '../../helpers/http.js';
 import { callCount, eventually } from '../../helpers/mcp-clients.js';
 import { startTestServer } from '../../helpers/test-server.js';
@@ -19,13 +18,7 @@ import { call } from './identity-kit.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const schemas: string[] = [];
-afterAll(async () => {
-  if (!schemas.length) return;
-  const client = new pg.Client({ connectionString: pgUrl });
-  await client.connect();
-  for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+afterAll(() => dropPostgresSchemas(...schemas));
 
 /** Server environment for a dialect: SQLite in the data directory, or a throwaway PostgreSQL schema. */
 function databaseEnv(dialect: DialectName): Record<string, string> {

@@ -13,7 +13,8 @@ import type { Json } from '../../../helpers/http.js';
 import { CLIENT_ANSWERS, eventually, firstText } from '../../../helpers/mcp-clients.js';
 import { startModelApiFake } from '../../../helpers/model-api-fakes.js';
 import { modernPost, rpcBody } from '../../../surfaces/mcp-http/mcp-http-kit.js';
-import { dropSchema, startGenerationServer } from './generation-kit.js';
+import { dropPostgresSchemas } from '../../../helpers/dialects.js';
+import { startGenerationServer } from './generation-kit.js';
 
 const SECRET_A = 'sk-primary-SECRET-aaaaaaaaaaaaaaaaaaaa';
 const SECRET_B = 'sk-ant-fallback-SECRET-bbbbbbbbbbbbbbbb';
@@ -22,7 +23,7 @@ const SECRET_C = 'sk-tight-SECRET-cccccccccccccccccccc';
 describe.each(activeDialects)('AI generation over REST and MCP [%s]', async (dialect) => {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   afterAll(async () => {
-    if (dialect === 'postgres') await dropSchema(schema);
+    if (dialect === 'postgres') await dropPostgresSchemas(schema);
   });
   const fake = await startModelApiFake();
   const g = await startGenerationServer(dialect === 'postgres' ? { DATABASE_URL: process.env.TEST_DATABASE_URL!, PORTICO_DATABASE__SCHEMA: schema } : {});

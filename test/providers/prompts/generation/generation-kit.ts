@@ -4,7 +4,6 @@
  */
 import { Writable } from 'node:stream';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll } from 'vitest';
 import { loadConfig } from '../../../../src/config/load-config.js';
@@ -72,10 +71,3 @@ export async function startGenerationServer(env: Record<string, string> = {}): P
   };
 }
 
-/** Drop a PostgreSQL schema a test server used (TEST_DATABASE_URL). */
-export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-}

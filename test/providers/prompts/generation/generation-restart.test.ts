@@ -9,14 +9,15 @@ import { activeDialects } from '../../../helpers/dialects.js';
 import { eventually } from '../../../helpers/mcp-clients.js';
 import { startModelApiFake } from '../../../helpers/model-api-fakes.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
-import { dropSchema, startGenerationServer } from './generation-kit.js';
+import { dropPostgresSchemas } from '../../../helpers/dialects.js';
+import { startGenerationServer } from './generation-kit.js';
 
 const fake = await startModelApiFake();
 
 describe.each(activeDialects)('background generation across a restart [%s]', (dialect) => {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   afterAll(async () => {
-    if (dialect === 'postgres') await dropSchema(schema);
+    if (dialect === 'postgres') await dropPostgresSchemas(schema);
   });
 
   const dataDir = tempDir();
