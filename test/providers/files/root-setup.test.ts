@@ -3,22 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { PorticoError } from '../../../src/core/errors.js';
 import { prepareRoots } from '../../../src/providers/files/root-setup.js';
 import { silentLogger } from '../../helpers/test-server.js';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { porticoErrorOf } from '../../helpers/errors.js';
 
 const filesConfig = (env: Record<string, string> = {}) => loadConfig({ env: { PORTICO_DATA_DIR: '/unused', ...env } }).files;
 
-async function refusal(promise: Promise<unknown>): Promise<PorticoError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof PorticoError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('prepareRoots', () => {
   it('creates the default roots with demo content on first start, and never overwrites it later', async () => {
@@ -51,13 +42,13 @@ describe('prepareRoots', () => {
     expect(roots).toEqual([{ name: 'docs', real: docs, writable: false, description: undefined }]);
     expect(readdirSync(docs)).toEqual([]);
 
-    const missing = await refusal(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ docs: { path: join(docs, 'nope') } }) }), dataDir, silentLogger));
+    const missing = await porticoErrorOf(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ docs: { path: join(docs, 'nope') } }) }), dataDir, silentLogger));
     expect(missing.code).toBe('startup_failed');
     expect(missing.message).toMatch(/file root "docs": directory .* does not exist/);
     expect(existsSync(join(docs, 'nope'))).toBe(false);
 
     writeFileSync(join(docs, 'file.txt'), 'x');
-    const notDir = await refusal(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ docs: { path: join(docs, 'file.txt') } }) }), dataDir, silentLogger));
+    const notDir = await porticoErrorOf(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ docs: { path: join(docs, 'file.txt') } }) }), dataDir, silentLogger));
     expect(notDir.message).toMatch(/is not a directory/);
   });
 
@@ -66,7 +57,7 @@ describe('prepareRoots', () => {
     const dataDir = join(parent, 'data');
     mkdirSync(dataDir);
     for (const path of ['.', parent, dataDir]) {
-      const err = await refusal(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ everything: { path } }) }), dataDir, silentLogger));
+      const err = await porticoErrorOf(prepareRoots(filesConfig({ PORTICO_FILES__ROOTS: JSON.stringify({ everything: { path } }) }), dataDir, silentLogger));
       expect(err.message, path).toMatch(/contains the data directory/);
     }
   });

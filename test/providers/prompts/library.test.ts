@@ -14,18 +14,10 @@ import { createTemplateRenderer } from '../../../src/providers/prompts/template-
 import { migrateToLatest } from '../../../src/store/migrate.js';
 import { createPromptRepository } from '../../../src/store/repositories/prompt.repository.js';
 import { describeEachDialect, type DialectContext } from '../../helpers/dialects.js';
+import { porticoErrorOf } from '../../helpers/errors.js';
 
 const as = { principalId: 'user:ada', surface: 'rest' as const };
 
-async function failure(promise: Promise<unknown>): Promise<PorticoError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof PorticoError) return err;
-    throw err;
-  }
-  throw new Error('expected a PorticoError');
-}
 
 async function openLibrary(ctx: DialectContext, limits: Partial<ReturnType<typeof promptsSchema.parse>> = {}): Promise<{ library: PromptLibrary; changes: PromptLibraryChange[]; batches: number[] }> {
   const database = await ctx.open();
@@ -63,7 +55,7 @@ describeEachDialect('prompt library', (ctx) => {
       { name: 'sign', required: false },
     ]);
     expect(changes).toEqual([{ kind: 'created', name: 'greeting', template: created }]);
-    expect((await failure(library.create(greeting, 'user:bob'))).code).toBe('conflict');
+    expect((await porticoErrorOf(library.create(greeting, 'user:bob'))).code).toBe('conflict');
     expect((await library.list()).map((t) => t.name)).toEqual(['greeting']);
     expect(await library.get('nope')).toBeUndefined();
 
@@ -78,11 +70,11 @@ describeEachDialect('prompt library', (ctx) => {
       { name: 'two', arguments: [{ name: 'business_domain', required: true }, { name: 'requirements', required: true }, { name: 'extra', required: false }], body: '{{ business_domain }} {{ requirements }}' },
       'u',
     );
-    const err = await failure(library.render('two', { requirements: '' }, as));
+    const err = await porticoErrorOf(library.render('two', { requirements: '' }, as));
     expect(err.code).toBe('validation_failed');
     expect(err.details).toEqual({ missing: ['business_domain', 'requirements'] });
     expect(err.message).toMatch(/business_domain, requirements/);
-    expect((await failure(library.render('absent', {}, as))).code).toBe('not_found');
+    expect((await porticoErrorOf(library.render('absent', {}, as))).code).toBe('not_found');
   });
 
   it('stores every update as a version; old versions render and restore as a new version', async () => {
@@ -92,7 +84,7 @@ describeEachDialect('prompt library', (ctx) => {
     expect(v2).toMatchObject({ version: 2, body: 'Hi {{ who }}!', title: null, description: 'Greets someone', createdBy: 'user:ada' });
     expect((await library.render('greeting', { who: 'X' }, as)).text).toBe('Hi X!');
     expect((await library.render('greeting', { who: 'X' }, { ...as, version: 1 })).text).toBe('Hello X, a cheerful hello.');
-    expect((await failure(library.render('greeting', {}, { ...as, version: 9 }))).code).toBe('not_found');
+    expect((await porticoErrorOf(library.render('greeting', {}, { ...as, version: 9 }))).code).toBe('not_found');
 
     const v3 = await library.restore('greeting', 1, 'user:carol');
     expect(v3).toMatchObject({ version: 3, body: greeting.body, title: 'Greeting' });
@@ -102,14 +94,14 @@ describeEachDialect('prompt library', (ctx) => {
       [2, 'user:bob', null],
       [1, 'user:ada', null],
     ]);
-    expect((await failure(library.restore('greeting', 7, 'u'))).code).toBe('not_found');
-    expect((await failure(library.update('missing', { body: 'x' }, 'u'))).code).toBe('not_found');
-    expect((await failure(library.update('greeting', {}, 'u'))).code).toBe('validation_failed');
+    expect((await porticoErrorOf(library.restore('greeting', 7, 'u'))).code).toBe('not_found');
+    expect((await porticoErrorOf(library.update('missing', { body: 'x' }, 'u'))).code).toBe('not_found');
+    expect((await porticoErrorOf(library.update('greeting', {}, 'u'))).code).toBe('validation_failed');
     expect(changes.map((c) => `${c.kind}:${c.name}`)).toEqual(['created:greeting', 'updated:greeting', 'updated:greeting']);
 
     expect(await library.delete('greeting')).toBe(true);
     expect(await library.delete('greeting')).toBe(false);
-    expect((await failure(library.versions('greeting'))).code).toBe('not_found');
+    expect((await porticoErrorOf(library.versions('greeting'))).code).toBe('not_found');
     expect(changes.at(-1)).toEqual({ kind: 'deleted', name: 'greeting' });
   });
 
@@ -139,7 +131,7 @@ describeEachDialect('prompt library', (ctx) => {
       { name: 'ok', body: 'x', unexpected: true },
     ];
     for (const input of cases) {
-      const err = await failure(library.create(input as never, 'u'));
+      const err = await porticoErrorOf(library.create(input as never, 'u'));
       expect(err.code, JSON.stringify(input)).toBe('validation_failed');
     }
     expect(await library.list()).toEqual([]);
@@ -156,14 +148,14 @@ describeEachDialect('prompt library', (ctx) => {
     for (const [name, body] of Object.entries(hostile)) {
       await library.create({ name, body }, 'u');
       const started = Date.now();
-      const err = await failure(library.render(name, {}, as));
+      const err = await porticoErrorOf(library.render(name, {}, as));
       expect(err.code, name).toBe('render_limit_exceeded');
       expect(Date.now() - started, name).toBeLessThan(3_000);
     }
     await library.create({ name: 'typo', arguments: [{ name: 'who', required: true }], body: 'Hi {{ whom }}' }, 'u');
-    expect((await failure(library.render('typo', { who: 'x' }, as))).message).toMatch(/undefined variable: whom/);
+    expect((await porticoErrorOf(library.render('typo', { who: 'x' }, as))).message).toMatch(/undefined variable: whom/);
     await library.create({ name: 'proto', arguments: [{ name: 'who', required: true }], body: '{{ who.constructor }}' }, 'u');
-    expect((await failure(library.render('proto', { who: 'x' }, as))).code).toBe('validation_failed');
+    expect((await porticoErrorOf(library.render('proto', { who: 'x' }, as))).code).toBe('validation_failed');
     // Arguments are data: Liquid syntax inside them is not evaluated.
     expect((await library.render('typo', { who: '{{ 7 | times: 6 }}', whom: '{% include "x" %}' }, as)).text).toBe('Hi {% include "x" %}');
   });
@@ -191,7 +183,7 @@ describeEachDialect('prompt library', (ctx) => {
     expect((await library.usageStats({ templateName: 'other' })).total).toBe(1);
     expect(await library.recentArgumentValues('greeting', 'who', { prefix: 'g', principalId: 'user:ada', limit: 10 })).toEqual(['Gordon', 'Grace']);
     expect(await library.recentArgumentValues('greeting', 'who', { prefix: '', principalId: 'user:carol', limit: 10 })).toEqual([]);
-    expect((await failure(library.usageStats({ since: 'yesterday' }))).code).toBe('validation_failed');
+    expect((await porticoErrorOf(library.usageStats({ since: 'yesterday' }))).code).toBe('validation_failed');
   });
 
   it('exports and imports the library as JSON and YAML (round trip), validating the whole document first', async () => {
@@ -220,9 +212,9 @@ describeEachDialect('prompt library', (ctx) => {
     // One bad template refuses the whole document: nothing is written.
     const target = (await openLibrary(ctx)).library;
     const bad = { format: 'portico.prompts', version: 1, templates: [{ name: 'fine', body: 'ok' }, { name: 'broken', body: '{% for %}' }] };
-    expect((await failure(target.importLibrary(bad, 'u'))).message).toMatch(/Template 1 \("broken"\)/);
-    expect((await failure(target.importLibrary({ templates: [{ name: 'a', body: 'x' }, { name: 'a', body: 'y' }] }, 'u'))).code).toBe('validation_failed');
-    expect((await failure(target.importLibrary({ format: 'other', templates: [] }, 'u'))).code).toBe('validation_failed');
+    expect((await porticoErrorOf(target.importLibrary(bad, 'u'))).message).toMatch(/Template 1 \("broken"\)/);
+    expect((await porticoErrorOf(target.importLibrary({ templates: [{ name: 'a', body: 'x' }, { name: 'a', body: 'y' }] }, 'u'))).code).toBe('validation_failed');
+    expect((await porticoErrorOf(target.importLibrary({ format: 'other', templates: [] }, 'u'))).code).toBe('validation_failed');
     expect(await target.list()).toEqual([]);
     // A bare list is accepted too.
     expect((await target.importLibrary([{ name: 'bare', body: 'b' }], 'u')).created).toEqual(['bare']);
