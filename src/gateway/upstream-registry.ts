@@ -197,6 +197,15 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
     }, delay);
     k.refresh.unref();
   };
+  /** A known upstream's pending connection retry and token renewal. */
+  const stopTimers = (k: Known) => {
+    if (k.retry) clearTimeout(k.retry);
+    if (k.refresh) clearTimeout(k.refresh);
+  };
+  const forget = (k: Known) => {
+    stopTimers(k);
+    known.delete(k.definition.id);
+  };
   /** Ids this process is adding or removing right now: the sync leaves them alone. */
   const busy = new Set<string>();
   let syncTimer: NodeJS.Timeout | undefined;
@@ -216,9 +225,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
     }
     for (const [id, k] of known) {
       if (k.source !== 'api' || stored.has(id) || busy.has(id)) continue;
-      if (k.retry) clearTimeout(k.retry);
-      if (k.refresh) clearTimeout(k.refresh);
-      known.delete(id);
+      forget(k);
       logger.info({ upstream: k.definition.name }, 'disconnecting an upstream removed by another process');
       await gateway.disconnect(id).catch(() => false);
     }
@@ -292,9 +299,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
       const k = known.get(id);
       if (!k) return false;
       if (k.source === 'config') throw new PorticoError('conflict', `The upstream "${k.definition.name}" is declared in the config file; remove it there.`);
-      if (k.retry) clearTimeout(k.retry);
-      if (k.refresh) clearTimeout(k.refresh);
-      known.delete(id);
+      forget(k);
       busy.add(id);
       try {
         await repository.delete(id);
@@ -326,10 +331,7 @@ export function createUpstreamRegistry(options: UpstreamRegistryOptions): Upstre
     close() {
       closed = true;
       if (syncTimer) clearInterval(syncTimer);
-      for (const k of known.values()) {
-        if (k.retry) clearTimeout(k.retry);
-        if (k.refresh) clearTimeout(k.refresh);
-      }
+      for (const k of known.values()) stopTimers(k);
     },
   };
 }
