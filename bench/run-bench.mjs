@@ -266,53 +266,68 @@ async function measureRounds(prepared, cli) {
 }
 
 /**
- * The gateway hop's own latency: direct and through the gateway with one connection (no queueing), interleaved
- * rounds like the loaded ones. At 64 connections a closed loop's p50 is connections ÷ throughput, so it measures
- * throughput again; one connection shows what a single caller waits for the extra hop.
+ * Interleaved short rounds of direct and through the gateway (3 s each after 1 s of warm-up), one target at a time,
+ * as the loaded rounds are: adjacent windows see the same machine. Nothing is run unless both are ready.
+ * @template R
  * @param {any[]} prepared
  * @param {ReturnType<typeof parseCli>} cli
+ * @param {string} what what a round is, for the log
+ * @param {(url: string, durationS: number) => Promise<R>} run
+ * @param {(result: R) => string} summary
+ * @returns {Promise<Record<string, R[]>>}
  */
-async function measureUnloaded(prepared, cli) {
-  /** @type {Record<string, import('./lib/load.mjs').LoadResult[]>} */
+async function measureGatewayPair(prepared, cli, what, run, summary) {
+  /** @type {Record<string, R[]>} */
   const runs = {};
   const pair = prepared.filter((t) => t.status === 'ready' && (t.key === 'direct' || t.key === 'gateway'));
   if (pair.length !== 2) return runs;
   const durationS = Math.min(cli.durationS, 3);
   for (let round = 1; round <= cli.rounds; round++) {
     for (const t of pair) {
-      log(`[${t.key}] unloaded round ${round}/${cli.rounds}: 1 s warm-up + ${durationS} s at 1 connection …`);
-      const load = await runLoad(t.spec.url, { connections: 1, durationS, warmupS: 1 });
-      log(`[${t.key}] 1 connection: p50 ${ms(load.p50)} ms, ${load.totalErrors} errors`);
-      (runs[t.key] ??= []).push(load);
+      log(`[${t.key}] ${what} round ${round}/${cli.rounds}: 1 s warm-up + ${durationS} s …`);
+      const result = await run(t.spec.url, durationS);
+      log(`[${t.key}] ${summary(result)}`);
+      (runs[t.key] ??= []).push(result);
     }
   }
   return runs;
 }
 
 /**
- * The hop's latency under concurrent load: direct and through the gateway at the configured connections and one fixed
- * offered rate (half the gateway's measured capacity, so neither side queues), interleaved rounds. A closed loop at
- * the same connections runs each server flat out, where p50 is connections ÷ throughput and restates the throughput
- * ratio; holding the load fixed shows what a caller waits for the extra hop while many calls are in flight.
+ * The gateway hop's own latency: one connection (no queueing). At 64 connections a closed loop's p50 is
+ * connections ÷ throughput, so it measures throughput again; one connection shows what a single caller waits for the
+ * extra hop.
+ * @param {any[]} prepared
+ * @param {ReturnType<typeof parseCli>} cli
+ */
+function measureUnloaded(prepared, cli) {
+  return measureGatewayPair(
+    prepared,
+    cli,
+    'unloaded (1 connection)',
+    (url, durationS) => runLoad(url, { connections: 1, durationS, warmupS: 1 }),
+    (load) => `1 connection: p50 ${ms(load.p50)} ms, ${load.totalErrors} errors`,
+  );
+}
+
+/**
+ * The hop's latency under concurrent load: the configured connections at one fixed offered rate (half the gateway's
+ * measured capacity, so neither side queues). A closed loop at the same connections runs each server flat out, where
+ * p50 is connections ÷ throughput and restates the throughput ratio; holding the load fixed shows what a caller waits
+ * for the extra hop while many calls are in flight.
  * @param {any[]} prepared
  * @param {ReturnType<typeof parseCli>} cli
  * @param {number} rate
  */
 async function measurePaced(prepared, cli, rate) {
-  /** @type {Record<string, Awaited<ReturnType<typeof runPacedLoad>>[]>} */
-  const runs = {};
-  const pair = prepared.filter((t) => t.status === 'ready' && (t.key === 'direct' || t.key === 'gateway'));
-  if (pair.length !== 2 || !(rate > 0)) return runs;
-  const durationS = Math.min(cli.durationS, 3);
-  for (let round = 1; round <= cli.rounds; round++) {
-    for (const t of pair) {
-      log(`[${t.key}] fixed-load round ${round}/${cli.rounds}: 1 s warm-up + ${durationS} s at ${Math.round(rate)} req/s over ${cli.connections} connections …`);
-      const load = await runPacedLoad(t.spec.url, { connections: cli.connections, rate, durationS, warmupS: 1 });
-      log(`[${t.key}] ${Math.round(load.achievedRps)} req/s: p50 ${ms(load.p50)} ms, p99 ${ms(load.p99)} ms, ${load.errors} errors`);
-      (runs[t.key] ??= []).push(load);
-    }
-  }
-  return runs;
+  if (!(rate > 0)) return {};
+  return measureGatewayPair(
+    prepared,
+    cli,
+    `fixed-load (${Math.round(rate)} req/s over ${cli.connections} connections)`,
+    (url, durationS) => runPacedLoad(url, { connections: cli.connections, rate, durationS, warmupS: 1 }),
+    (load) => `${Math.round(load.achievedRps)} req/s: p50 ${ms(load.p50)} ms, p99 ${ms(load.p99)} ms, ${load.errors} errors`,
+  );
 }
 
 /**
