@@ -9,6 +9,7 @@ import type { AuditEvent } from '../../src/core/pipeline/audit-sink.js';
 import type { CancelSource } from '../../src/core/pipeline/cancellation.js';
 import { ask, isNeedsInput, needsInput } from '../../src/core/pipeline/input-requests.js';
 import { createPipeline, type CallScope } from '../../src/core/pipeline/pipeline.js';
+import type { ExecutionContext } from '../../src/core/pipeline/execution-context.js';
 import type { RateLimiter } from '../../src/core/pipeline/rate-limiter.js';
 
 /** A minimal CancelSource, as a surface passes one instead of an AbortSignal. */
@@ -275,5 +276,38 @@ describe('ctx.cancellation (cancellation without an AbortSignal)', () => {
     expect(result).toMatchObject({ isError: true });
     await delay(10);
     expect(seen.reasons).toHaveLength(1);
+  });
+});
+
+describe('the handler context', () => {
+  it('keeps its getters on a shared prototype, not on each call (per-call getter closures cost a promotion per call in V8)', async () => {
+    const catalog = createCatalog();
+    const contexts: ExecutionContext[] = [];
+    catalog.add({
+      kind: 'tool',
+      name: 'keep',
+      description: 'keep',
+      inputSchema: { type: 'object' },
+      handler: async (_args, ctx) => {
+        contexts.push(ctx);
+        await delay(1);
+        return { content: [{ type: 'text', text: String(ctx.signal.aborted) }] };
+      },
+    });
+    const pipeline = createPipeline({
+      catalog,
+      authenticator: { authenticate: () => undefined },
+      rateLimiter: { consume: () => ({ allowed: true }) },
+      audit: { record: () => undefined },
+      metrics: { observe: () => undefined },
+      defaultTimeoutMs: 5_000,
+    });
+    const scope = scopeOf(principal('p', ['*']));
+    await expect(pipeline.callTool(scope, 'keep', {})).resolves.toMatchObject({ content: [{ text: 'false' }] });
+    await pipeline.callTool(scope, 'keep', {});
+    const [first, second] = contexts;
+    for (const name of ['signal', 'cancellation']) expect(Object.getOwnPropertyDescriptor(first!, name)).toBeUndefined();
+    expect(Object.getPrototypeOf(first)).toBe(Object.getPrototypeOf(second));
+    expect(first!.principal.id).toBe('p');
   });
 });

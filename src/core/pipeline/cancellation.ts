@@ -12,20 +12,27 @@ export interface CancelSource {
 
 /** View an AbortSignal as a CancelSource. */
 export function cancelSourceOf(signal: AbortSignal | CancelSource): CancelSource {
-  if (!(signal instanceof AbortSignal)) return signal;
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    get reason() {
-      return signal.reason as unknown;
-    },
-    onAbort(listener) {
-      const handler = () => listener(signal.reason);
-      signal.addEventListener('abort', handler, { once: true });
-      return () => signal.removeEventListener('abort', handler);
-    },
-  };
+  return signal instanceof AbortSignal ? new AbortSignalSource(signal) : signal;
+}
+
+/**
+ * A class rather than a literal with getters: per-call getter closures keep the call's state
+ * reachable from V8's old generation until a full GC (see handler-context.ts).
+ */
+class AbortSignalSource implements CancelSource {
+  constructor(private readonly signal: AbortSignal) {}
+  get aborted(): boolean {
+    return this.signal.aborted;
+  }
+  get reason(): unknown {
+    return this.signal.reason as unknown;
+  }
+  onAbort(listener: (reason: unknown) => void): () => void {
+    const signal = this.signal;
+    const handler = () => listener(signal.reason);
+    signal.addEventListener('abort', handler, { once: true });
+    return () => signal.removeEventListener('abort', handler);
+  }
 }
 
 /**

@@ -22,9 +22,10 @@ import type {
   ToolDescriptor,
 } from '../catalog/mcp-shapes.js';
 import type { AuditAction, AuditEvent, AuditOutcome, AuditSink, CallMetrics } from './audit-sink.js';
-import type { ClientInfo, ExecutionContext, Listening, LogLevel, ProgressUpdate, SurfaceName } from './execution-context.js';
-import { CancelController, cancelSourceOf, type CancelSource } from './cancellation.js';
-import { isNeedsInput, type InputRound, type NeedsInput } from './input-requests.js';
+import type { ClientInfo, ExecutionContext, LogLevel, ProgressUpdate, SurfaceName } from './execution-context.js';
+import { cancelSourceOf, type CancelSource } from './cancellation.js';
+import { HandlerContext } from './handler-context.js';
+import { isNeedsInput, type NeedsInput } from './input-requests.js';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
 import { permissionFor } from '../identity/permissions.js';
 
@@ -127,10 +128,6 @@ export function mayReadResource(catalog: Catalog, principal: Principal, uri: str
   return mayReadResolved(principal, resolveResource(catalog, uri), uri);
 }
 
-const NO_INPUT: InputRound = Object.freeze({ responses: undefined, state: () => undefined });
-const NO_CLIENT: ClientInfo = Object.freeze({ capabilities: Object.freeze({}) });
-const NOT_LISTENING: Listening = Object.freeze({ progress: false, logLevel: undefined });
-const noop = () => undefined;
 const MAX_LIST_CACHE = 256;
 
 class TimeoutSignal extends Error {
@@ -203,55 +200,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   function execute<T>(scope: CallScope, timeoutMs: number, opts: CallOptions, run: (ctx: ExecutionContext) => Promise<T> | T): Promise<T> | T {
     const outer = opts.signal ? cancelSourceOf(opts.signal) : undefined;
     if (outer?.aborted) throw new PorticoError('cancelled');
-    // Synchronous until the handler proves asynchronous: no promise, timer or listener for a quick answer.
-    // The handler's AbortSignal is created only if it asks for one.
-    let controller: AbortController | undefined;
-    let cancellation: CancelController | undefined;
-    let stopReason: unknown;
-    let rejectStop: ((err: unknown) => void) | undefined;
-    const stop = (reason: unknown, error: unknown) => {
-      if (stopReason !== undefined) return;
-      stopReason = reason ?? error;
-      // The call's outcome is decided first: a handler that answers the moment it is told to stop
-      // must not win the race against its own cancellation or deadline.
-      rejectStop?.(error);
-      controller?.abort(stopReason);
-      cancellation?.abort(stopReason);
-    };
-    const input = opts.input;
-    const ctx: ExecutionContext = {
-      principal: scope.principal,
-      surface: scope.surface,
-      requestId: scope.requestId,
-      sessionId: scope.sessionId,
-      client: scope.client ?? NO_CLIENT,
-      get signal() {
-        if (!controller) {
-          controller = new AbortController();
-          if (stopReason !== undefined) controller.abort(stopReason);
-        }
-        return controller.signal;
-      },
-      get cancellation() {
-        if (!cancellation) {
-          cancellation = new CancelController();
-          if (stopReason !== undefined) cancellation.abort(stopReason);
-        }
-        return cancellation;
-      },
-      listens: opts.onProgress === undefined && opts.onLog === undefined ? NOT_LISTENING : { progress: opts.onProgress !== undefined, logLevel: opts.onLog ? (opts.logLevel ?? 'debug') : undefined },
-      progress: opts.onProgress ?? noop,
-      log: opts.onLog ?? noop,
-      input: input ? { responses: input.responses, state: <S>() => input.state as S | undefined } : NO_INPUT,
-    };
+    const ctx = new HandlerContext(scope, opts);
     const result = run(ctx);
-    // A handler that answered synchronously needs no deadline and cannot be cancelled.
+    // Synchronous until the handler proves asynchronous: a quick answer needs no deadline, promise or
+    // listener, and cannot be cancelled.
     if (!(result instanceof Promise)) return result;
     const stopped = new Promise<never>((_, reject) => {
-      rejectStop = reject;
+      ctx.rejectStop = reject;
     });
-    const timer = setTimeout(() => stop(new TimeoutSignal(), new TimeoutSignal()), timeoutMs);
-    const offAbort = outer?.onAbort((reason) => stop(reason, new PorticoError('cancelled')));
+    const timer = setTimeout(() => ctx.stop(new TimeoutSignal(), new TimeoutSignal()), timeoutMs);
+    const offAbort = outer?.onAbort((reason) => ctx.stop(reason, new PorticoError('cancelled')));
     const settle = () => {
       clearTimeout(timer);
       offAbort?.();
