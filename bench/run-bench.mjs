@@ -326,7 +326,7 @@ async function measurePaced(prepared, cli, rate) {
     cli,
     `fixed-load (${Math.round(rate)} req/s over ${cli.connections} connections)`,
     (url, durationS) => runPacedLoad(url, { connections: cli.connections, rate, durationS, warmupS: 1 }),
-    (load) => `${Math.round(load.achievedRps)} req/s: p50 ${ms(load.p50)} ms, p99 ${ms(load.p99)} ms, ${load.errors} errors`,
+    (load) => `${Math.round(load.achievedRps)} req/s: p50 ${ms(load.p50)} ms, p99 ${ms(load.p99)} ms, ${load.errors} errors, ${load.backlog} unanswered when the schedule ended`,
   );
 }
 
@@ -530,6 +530,9 @@ async function main() {
         const rate = Math.round(median(paced.gateway.map((l) => l.achievedRps)));
         const errors = [...paced.direct, ...paced.gateway].reduce((n, l) => n + l.errors, 0);
         out.push(`  p50 at ${cli.connections} connections and a fixed ${rate.toLocaleString('en-US')} req/s (half the gateway's capacity): direct ${ms(median(paced.direct.map((l) => l.p50)))} ms, gateway ${ms(median(paced.gateway.map((l) => l.p50)))} ms; p99 direct ${ms(median(paced.direct.map((l) => l.p99)))} ms, gateway ${ms(median(paced.gateway.map((l) => l.p99)))} ms; ${errors} errors`);
+        // A side that could not carry the offered rate (the machine slowed during the round) measured its own queue.
+        const overloaded = [...paced.direct, ...paced.gateway].filter((l) => l.backlog > Math.max(cli.connections, rate / 20)).length;
+        if (overloaded) out.push(`  ${overloaded} of ${paced.direct.length + paced.gateway.length} fixed-rate rounds could not carry the offered rate (more than 50 ms of requests unanswered at the end): their p50 is mostly queueing`);
         out.push(`  added p50 <= ${GATEWAY_GOALS.maxAddedP50Ms} ms, ${cli.connections} connections:   ${ms(loaded)} ms → ${verdict(loaded <= GATEWAY_GOALS.maxAddedP50Ms && errors === 0)}`);
       }
       // Flat out, a closed loop's p50 is connections ÷ throughput: shown, but it is the throughput ratio again.
