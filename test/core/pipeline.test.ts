@@ -222,6 +222,18 @@ describe('pipeline', () => {
   });
 });
 
+/** A pipeline over `catalog` with no credentials, no limits, and audit and metrics discarded. */
+function quietPipeline(catalog: ReturnType<typeof createCatalog>) {
+  return createPipeline({
+    catalog,
+    authenticator: { authenticate: () => undefined },
+    rateLimiter: { consume: () => ({ allowed: true }) },
+    audit: { record: () => undefined },
+    metrics: { observe: () => undefined },
+    defaultTimeoutMs: 5_000,
+  });
+}
+
 describe('ctx.cancellation (cancellation without an AbortSignal)', () => {
   /** A tool that waits on `ctx.cancellation` only, and records what it saw. */
   function watcher() {
@@ -245,14 +257,7 @@ describe('ctx.cancellation (cancellation without an AbortSignal)', () => {
           });
         }),
     });
-    const pipeline = createPipeline({
-      catalog,
-      authenticator: { authenticate: () => undefined },
-      rateLimiter: { consume: () => ({ allowed: true }) },
-      audit: { record: () => undefined },
-      metrics: { observe: () => undefined },
-      defaultTimeoutMs: 5_000,
-    });
+    const pipeline = quietPipeline(catalog);
     return { pipeline, seen };
   }
 
@@ -294,14 +299,7 @@ describe('the handler context', () => {
         return { content: [{ type: 'text', text: String(ctx.signal.aborted) }] };
       },
     });
-    const pipeline = createPipeline({
-      catalog,
-      authenticator: { authenticate: () => undefined },
-      rateLimiter: { consume: () => ({ allowed: true }) },
-      audit: { record: () => undefined },
-      metrics: { observe: () => undefined },
-      defaultTimeoutMs: 5_000,
-    });
+    const pipeline = quietPipeline(catalog);
     const scope = scopeOf(principal('p', ['*']));
     await expect(pipeline.callTool(scope, 'keep', {})).resolves.toMatchObject({ content: [{ text: 'false' }] });
     await pipeline.callTool(scope, 'keep', {});
