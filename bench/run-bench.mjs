@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { HOST, cleanup, freePort, installCleanupHandlers, makeTempDir, spawnNode, stopChild, waitReady } from './lib/children.mjs';
 import { runLoad } from './lib/load.mjs';
 import { runPacedLoad } from './lib/paced-load.mjs';
-import { cpuMicros } from './lib/cpu.mjs';
+import { cpuMicros, machineCpuTicks } from './lib/cpu.mjs';
 import { CREDENTIAL, MODERN_ECHO_BODY, modernEchoHeaders, errorText, verifyModernEcho } from './lib/mcp.mjs';
 import { formatTable, mb, ms, pct } from './lib/report.mjs';
 import { measureIdleSessions } from './lib/sessions.mjs';
@@ -427,6 +427,7 @@ async function main() {
   let paced = {};
   /** @type {Awaited<ReturnType<typeof measureCpuPerCall>>} */
   let cpu;
+  const ticksBefore = machineCpuTicks();
   try {
     runs = await measureRounds(prepared, cli);
     unloaded = await measureUnloaded(prepared, cli);
@@ -436,6 +437,8 @@ async function main() {
   } finally {
     for (const t of prepared) if (t.status === 'ready') await stopChild(t.child);
   }
+  const ticksAfter = machineCpuTicks();
+  const steal = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total ? (ticksAfter.steal - ticksBefore.steal) / (ticksAfter.total - ticksBefore.total) : 0;
   /** @type {TargetResult[]} */
   const results = prepared.map((t) => {
     if (t.status !== 'ready') return t;
@@ -452,6 +455,7 @@ async function main() {
   out.push('');
   out.push(`Modern (2026-07-28) tools/call echo, ${cli.connections} connections; ${cli.rounds} interleaved rounds of ${cli.durationS} s (after ${cli.warmupS} s warm-up) per target, one target at a time; medians shown`);
   if (busyAtStart) out.push(`NOTE: 1-min load average was ${load1.toFixed(1)} on ${availableParallelism()} CPUs at start: other processes compete for CPU, numbers are noisy.`);
+  if (steal > 0.02) out.push(`NOTE: the hypervisor took ${pct(steal)} of this machine's CPU time during the measurements (steal): every target ran slower, and unevenly.`);
   out.push('');
   out.push(
     formatTable(
