@@ -97,7 +97,6 @@ function clientOf(server: Server, ctx: ServerContext): ClientInfo {
   return { name: version?.name, version: version?.version, capabilities: (caps ?? {}) as JsonObject };
 }
 
-
 function logListening(ctx: ServerContext): Pick<CallOptions, 'onLog' | 'logLevel'> {
   const meta = ctx.mcpReq._meta as Record<string, unknown> | undefined;
   const modern = meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
