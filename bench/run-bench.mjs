@@ -536,7 +536,7 @@ async function main() {
         out.push(`  p50 at ${cli.connections} connections and a fixed ${rate.toLocaleString('en-US')} req/s (half the gateway's capacity): direct ${ms(median(paced.direct.map((l) => l.p50)))} ms, gateway ${ms(median(paced.gateway.map((l) => l.p50)))} ms; p99 direct ${ms(median(paced.direct.map((l) => l.p99)))} ms, gateway ${ms(median(paced.gateway.map((l) => l.p99)))} ms; ${errors} errors`);
         // A side that could not carry the offered rate (the machine slowed during the round) measured its own queue.
         const overloaded = [...paced.direct, ...paced.gateway].filter((l) => l.backlog > Math.max(cli.connections, rate / 20)).length;
-        if (overloaded) out.push(`  ${overloaded} of ${paced.direct.length + paced.gateway.length} fixed-rate rounds could not carry the offered rate (more than 50 ms of requests unanswered at the end): their p50 is mostly queueing`);
+        if (overloaded) out.push(`  ${overloaded} of ${paced.direct.length + paced.gateway.length} fixed-rate rounds could not carry the offered rate (more requests unanswered at the end than 50 ms of the rate, or than connections): their p50 is mostly queueing`);
         out.push(`  added p50 <= ${GATEWAY_GOALS.maxAddedP50Ms} ms, ${cli.connections} connections:   ${ms(loaded)} ms → ${verdict(loaded <= GATEWAY_GOALS.maxAddedP50Ms && errors === 0)}`);
       }
       // Flat out, a closed loop's p50 is connections ÷ throughput: shown, but it is the throughput ratio again.
