@@ -67,6 +67,48 @@ function timeoutError(ms: number): Error {
   return Object.assign(new Error(`no answer from the upstream within ${ms} ms`), { code: 'HTTP1_TIMEOUT' });
 }
 
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isSpace = (c: number) => c === 0x20 || c === 0x09;
+
+/**
+ * A response head (status line and header lines, without the blank line): `HTTP/1.0` or `HTTP/1.1`
+ * and a three-digit status, header names lower-cased, repeated headers joined with ", ".
+ * Undefined when malformed. It scans the text once, without split or regular expressions: it runs
+ * for every relayed call.
+ */
+export function parseResponseHead(text: string): { status: number; minor: 0 | 1; headers: Record<string, string> } | undefined {
+  const version = text.charCodeAt(7);
+  if (!text.startsWith('HTTP/1.') || (version !== 0x30 && version !== 0x31) || text.charCodeAt(8) !== 0x20) return undefined;
+  const d0 = text.charCodeAt(9);
+  const d1 = text.charCodeAt(10);
+  const d2 = text.charCodeAt(11);
+  if (!isDigit(d0) || !isDigit(d1) || !isDigit(d2)) return undefined;
+  const status = (d0 - 0x30) * 100 + (d1 - 0x30) * 10 + (d2 - 0x30);
+  const headers: Record<string, string> = {};
+  let eol = text.indexOf('\r\n');
+  while (eol >= 0) {
+    const start = eol + 2;
+    eol = text.indexOf('\r\n', start);
+    const end = eol < 0 ? text.length : eol;
+    const colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= end) return undefined;
+    let nameEnd = colon;
+    while (nameEnd > start && isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    let nameStart = start;
+    while (nameStart < nameEnd && isSpace(text.charCodeAt(nameStart))) nameStart++;
+    if (nameStart === nameEnd) return undefined;
+    let valueStart = colon + 1;
+    let valueEnd = end;
+    while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    const name = text.slice(nameStart, nameEnd).toLowerCase();
+    const value = text.slice(valueStart, valueEnd);
+    const prior = headers[name];
+    headers[name] = prior === undefined ? value : `${prior}, ${value}`;
+  }
+  return { status, minor: version === 0x31 ? 1 : 0, headers };
+}
+
 type Framing = { kind: 'length'; remaining: number } | { kind: 'chunked'; state: 'size' | 'data' | 'data-end' | 'trailers'; remaining: number } | { kind: 'close' } | { kind: 'none' };
 
 interface Pending {
@@ -98,7 +140,8 @@ class Connection {
   exchange: Exchange | undefined;
   /** Answered at least one request (so a failure before any byte may be a stale keep-alive). */
   reused = false;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** When it last went idle (the pool's reaper closes it after the idle timeout). */
+  idleSince = 0;
   private head: Buffer | undefined;
   private framing: Framing | undefined;
   private keepAlive = true;
@@ -122,7 +165,6 @@ class Connection {
   }
 
   send(pending: Pending): void {
-    clearTimeout(this.idleTimer);
     this.exchange = new Exchange(pending, this);
     this.head = undefined;
     this.framing = undefined;
@@ -135,15 +177,13 @@ class Connection {
 
   destroy(): void {
     this.closed = true;
-    clearTimeout(this.idleTimer);
     this.socket.destroy();
     this.pool.forget(this);
   }
 
-  idle(idleTimeoutMs: number): void {
+  idle(): void {
     this.exchange = undefined;
-    this.idleTimer = setTimeout(() => this.destroy(), idleTimeoutMs);
-    this.idleTimer.unref();
+    this.idleSince = Date.now();
   }
 
   private onData(data: Buffer): void {
@@ -179,21 +219,11 @@ class Connection {
   }
 
   private parseHead(text: string): { status: number; headers: Record<string, string> } | undefined {
-    const lines = text.split('\r\n');
-    const status = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
-    if (!status) return undefined;
-    const headers: Record<string, string> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon <= 0) return undefined;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
-    }
-    const code = Number(status[2]);
+    const head = parseResponseHead(text);
+    if (!head) return undefined;
+    const { status: code, minor, headers } = head;
     const connection = (headers.connection ?? '').toLowerCase();
-    this.keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    this.keepAlive = minor === 1 ? !connection.includes('close') : connection.includes('keep-alive');
     if (code < 200) return { status: code, headers };
     if (code === 204 || code === 304) this.framing = { kind: 'none' };
     else if ((headers['transfer-encoding'] ?? '').toLowerCase().includes('chunked')) this.framing = { kind: 'chunked', state: 'size', remaining: 0 };
@@ -321,6 +351,7 @@ export class Http1Pool {
   private readonly busy = new Set<Connection>();
   private readonly queue: Pending[] = [];
   private sweeper: NodeJS.Timeout | undefined;
+  private reaper: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(url: URL, options: Http1PoolOptions = {}) {
@@ -369,8 +400,9 @@ export class Http1Pool {
     }
     this.busy.delete(connection);
     if (this.closed) return connection.destroy();
-    connection.idle(this.idleTimeoutMs);
+    connection.idle();
     this.idleConnections.push(connection);
+    this.reap();
   }
 
   /** @internal a connection is gone. */
@@ -397,10 +429,32 @@ export class Http1Pool {
     this.sweeper.unref();
   }
 
+  /**
+   * Idle connections are closed by one coarse timer (a quarter of the idle timeout), not a timer
+   * armed and cleared on every request: a connection goes idle after each exchange.
+   */
+  private reap(): void {
+    if (this.reaper) return;
+    this.reaper = setInterval(
+      () => {
+        const cutoff = Date.now() - this.idleTimeoutMs;
+        for (const connection of this.idleConnections.filter((c) => c.idleSince <= cutoff)) connection.destroy();
+        if (this.idleConnections.length === 0) {
+          clearInterval(this.reaper);
+          this.reaper = undefined;
+        }
+      },
+      Math.max(10, Math.floor(this.idleTimeoutMs / 4)),
+    );
+    this.reaper.unref();
+  }
+
   close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
     this.sweeper = undefined;
+    clearInterval(this.reaper);
+    this.reaper = undefined;
     const closing = () => new Error('the connection pool is closed');
     for (const pending of this.queue.splice(0)) pending.handler.onResponseError({ abort: () => undefined }, closing());
     // Requests on a connection fail too (never retried: the pool is closed), and a body read to

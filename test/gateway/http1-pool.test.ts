@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { headerBlock, Http1Pool, type ExchangeControl, type Http1PoolOptions, type Http1Request, type ResponseHandler } from '../../src/gateway/http1-pool.js';
+import { headerBlock, Http1Pool, parseResponseHead, type ExchangeControl, type Http1PoolOptions, type Http1Request, type ResponseHandler } from '../../src/gateway/http1-pool.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -373,6 +373,29 @@ function makePool(url: string, options?: Http1PoolOptions): Http1Pool {
 // ---------------------------------------------------------------------------------------------
 // headerBlock and the constructor
 // ---------------------------------------------------------------------------------------------
+
+describe('parseResponseHead', () => {
+  it('reads the version and status, lower-cases names, trims values and joins repeated headers', () => {
+    const head = parseResponseHead('HTTP/1.1 201 Created\r\nContent-Type:  application/json \r\nX-Dup: a\r\nx-dup:b\r\nKeep-Alive:\ttimeout=5\r\nx-empty:');
+    expect(head).toEqual({ status: 201, minor: 1, headers: { 'content-type': 'application/json', 'x-dup': 'a, b', 'keep-alive': 'timeout=5', 'x-empty': '' } });
+    expect(parseResponseHead('HTTP/1.0 204')).toEqual({ status: 204, minor: 0, headers: {} });
+  });
+
+  it.each([
+    ['an empty head', ''],
+    ['HTTP/2', 'HTTP/2 200 OK'],
+    ['HTTP/1.2', 'HTTP/1.2 200 OK'],
+    ['a two-digit status', 'HTTP/1.1 20 OK'],
+    ['a status with a letter', 'HTTP/1.1 2x0 OK'],
+    ['no space after the version', 'HTTP/1.1_200 OK'],
+    ['a header line without a colon', 'HTTP/1.1 200 OK\r\ncontent-type text/plain'],
+    ['a header with an empty name', 'HTTP/1.1 200 OK\r\n: nameless'],
+    ['a header whose name is only blanks', 'HTTP/1.1 200 OK\r\n \t: value'],
+    ['an empty header line', 'HTTP/1.1 200 OK\r\n\r\nx-a: 1'],
+  ])('refuses %s', (_what, text) => {
+    expect(parseResponseHead(text)).toBeUndefined();
+  });
+});
 
 describe('headerBlock', () => {
   it('formats one "name: value\\r\\n" line per header, in order, numbers as text', () => {

@@ -202,6 +202,17 @@ describe('ModernHttpRelay against a scripted upstream', () => {
       expect(meta['com.example/caller']).toBe('x');
     });
 
+    it('relays a caller _meta key named __proto__ as a plain key, without touching the envelope', async () => {
+      const callerMeta = JSON.parse('{"__proto__": {"polluted": true}, "com.example/caller": "x"}') as JsonObject;
+      await relay.request('tools/call', 'echo', { name: 'echo', arguments: {}, _meta: callerMeta }, options());
+      const meta = up.requests[0]!.body.params._meta;
+      expect(Object.prototype.hasOwnProperty.call(meta, '__proto__')).toBe(true);
+      expect(meta.__proto__).toEqual({ polluted: true });
+      expect(meta['com.example/caller']).toBe('x');
+      expect(meta['io.modelcontextprotocol/protocolVersion']).toBe('2026-07-28');
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('posts to the URL path and query, and names prompts/get and resources/read in mcp-method', async () => {
       await relay.request('prompts/get', 'greet', { name: 'greet', arguments: {} }, options());
       await relay.request('resources/read', 'file:///a.txt', { uri: 'file:///a.txt' }, options());

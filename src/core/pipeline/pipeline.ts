@@ -205,25 +205,30 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // Synchronous until the handler proves asynchronous: a quick answer needs no deadline, promise or
     // listener, and cannot be cancelled.
     if (!(result instanceof Promise)) return result;
-    const stopped = new Promise<never>((_, reject) => {
-      ctx.rejectStop = reject;
+    // One promise settled by whichever comes first — the handler, its deadline or the caller's
+    // cancellation (`ctx.stop` rejects through `rejectStop`); cheaper per call than Promise.race.
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => ctx.stop(new TimeoutSignal(), new TimeoutSignal()), timeoutMs);
+      const offAbort = outer?.onAbort((reason) => ctx.stop(reason, new PorticoError('cancelled')));
+      const settle = () => {
+        clearTimeout(timer);
+        offAbort?.();
+      };
+      ctx.rejectStop = (err) => {
+        settle();
+        reject(err);
+      };
+      result.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (err: unknown) => {
+          settle();
+          reject(err);
+        },
+      );
     });
-    const timer = setTimeout(() => ctx.stop(new TimeoutSignal(), new TimeoutSignal()), timeoutMs);
-    const offAbort = outer?.onAbort((reason) => ctx.stop(reason, new PorticoError('cancelled')));
-    const settle = () => {
-      clearTimeout(timer);
-      offAbort?.();
-    };
-    return Promise.race([result, stopped]).then(
-      (value) => {
-        settle();
-        return value;
-      },
-      (err: unknown) => {
-        settle();
-        throw err;
-      },
-    );
   }
 
   function internal(err: unknown, action: AuditAction, target: string, scope: CallScope): PorticoError {
