@@ -22,6 +22,7 @@ export interface ResponseHandler {
   /** The request is on a connection: from here `control.abort` closes it. */
   onRequestStart?(control: ExchangeControl): void;
   onResponseStart(control: ExchangeControl, statusCode: number, headers: Record<string, string>): void;
+  /** `chunk` is valid only during the call (the pool reads into one reused buffer): copy what you keep. */
   onResponseData(control: ExchangeControl, chunk: Buffer): void;
   onResponseEnd(control: ExchangeControl): void;
   onResponseError(control: ExchangeControl, error: Error): void;
@@ -155,11 +156,11 @@ class Connection {
     port: number,
     connectTimeoutMs: number,
   ) {
-    this.socket = connect({ host, port, ...(pool.lookup ? { lookup: pool.lookup } : {}) });
+    // Reads land in the pool's one buffer and come straight here (no stream, no Buffer per read).
+    this.socket = connect({ host, port, onread: { buffer: pool.readBuffer, callback: (size) => this.onRead(size) }, ...(pool.lookup ? { lookup: pool.lookup } : {}) });
     this.socket.setNoDelay(true);
     this.socket.setTimeout(connectTimeoutMs, () => this.fail(Object.assign(new Error(`connecting to the upstream timed out after ${connectTimeoutMs} ms`), { code: 'HTTP1_TIMEOUT' })));
     this.socket.once('connect', () => this.socket.setTimeout(0));
-    this.socket.on('data', (data: Buffer) => this.onData(data));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.onClose());
   }
@@ -186,6 +187,11 @@ class Connection {
     this.idleSince = Date.now();
   }
 
+  private onRead(size: number): true {
+    this.onData(this.pool.readBuffer.subarray(0, size));
+    return true;
+  }
+
   private onData(data: Buffer): void {
     const exchange = this.exchange;
     // Bytes nobody asked for (no request in flight): the connection is out of step; drop it.
@@ -197,7 +203,11 @@ class Connection {
       for (;;) {
         const end = this.head.indexOf(HEAD_END);
         if ((end < 0 ? this.head.length : end) > this.pool.maxHeadBytes) return this.fail(new Error('the upstream response head is too large'));
-        if (end < 0) return;
+        if (end < 0) {
+          // The head continues in a later read, which reuses the read buffer: keep a copy.
+          this.head = Buffer.from(this.head);
+          return;
+        }
         const parsed = this.parseHead(this.head.subarray(0, end).toString('latin1'));
         const rest = this.head.subarray(end + 4);
         if (!parsed) return this.fail(new Error('the upstream sent a malformed HTTP response'));
@@ -342,6 +352,8 @@ export class Http1Pool {
   readonly host: string;
   readonly maxHeadBytes: number;
   readonly lookup: LookupFunction | undefined;
+  /** Every connection's reads land here, one at a time; whoever keeps bytes copies them. */
+  readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly hostname: string;
   private readonly port: number;
   private readonly maxConnections: number;

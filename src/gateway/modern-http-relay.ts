@@ -201,7 +201,8 @@ class RelayedResponse implements Dispatcher.DispatchHandler, ResponseHandler {
     }
     // SSE: decoded as it streams (a character split across chunks stays whole).
     if (this.stream) this.stream.parser.feed(this.stream.decoder.decode(chunk, { stream: true }));
-    else this.chunks.push(chunk);
+    // A copy: the HTTP/1.1 pool reuses its read buffer for the next read.
+    else this.chunks.push(Buffer.from(chunk));
   }
 
   onResponseEnd(): void {

@@ -213,6 +213,22 @@ describe('ModernHttpRelay against a scripted upstream', () => {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
+    it('reads a JSON body that arrives in several TCP writes, a UTF-8 character split between them', async () => {
+      // The pool reads into one reused buffer, so the reader must keep copies of earlier pieces.
+      const text = 'première — 日本語 ✓ '.repeat(40);
+      up.script = async (req, res) => {
+        const bytes = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: req.body.id, result: { content: [{ type: 'text', text }] } }), 'utf8');
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
+        const cut = bytes.indexOf(Buffer.from('日', 'utf8')) + 1;
+        for (const piece of [bytes.subarray(0, cut), bytes.subarray(cut, cut + 300), bytes.subarray(cut + 300)]) {
+          res.write(piece);
+          await delay(15);
+        }
+        res.end();
+      };
+      await expect(relay.request('tools/call', 'long', { name: 'long' }, options())).resolves.toEqual({ content: [{ type: 'text', text }] });
+    });
+
     it('posts to the URL path and query, and names prompts/get and resources/read in mcp-method', async () => {
       await relay.request('prompts/get', 'greet', { name: 'greet', arguments: {} }, options());
       await relay.request('resources/read', 'file:///a.txt', { uri: 'file:///a.txt' }, options());
