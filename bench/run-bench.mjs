@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { HOST, cleanup, freePort, installCleanupHandlers, makeTempDir, spawnNode, stopChild, waitReady } from './lib/children.mjs';
 import { runLoad } from './lib/load.mjs';
 import { runPacedLoad } from './lib/paced-load.mjs';
-import { cpuMicros, machineCpuTicks } from './lib/cpu.mjs';
+import { cpuMicros, machineCpuTicks, machineShare } from './lib/cpu.mjs';
 import { CREDENTIAL, MODERN_ECHO_BODY, modernEchoHeaders, errorText, verifyModernEcho } from './lib/mcp.mjs';
 import { formatTable, mb, ms, pct } from './lib/report.mjs';
 import { measureIdleSessions } from './lib/sessions.mjs';
@@ -336,7 +336,7 @@ async function measurePaced(prepared, cli, rate) {
  * (the rounds have warmed everything), CPU read from /proc around it.
  * @param {any[]} prepared
  * @param {ReturnType<typeof parseCli>} cli
- * @returns {Promise<{ direct: number, gateway: number, upstreamBehindGateway: number } | undefined>}
+ * @returns {Promise<{ direct: number, gateway: number, upstreamBehindGateway: number, idleDirect: number, idleThrough: number } | undefined>}
  */
 async function measureCpuPerCall(prepared, cli) {
   const direct = prepared.find((t) => t.key === 'direct' && t.status === 'ready');
@@ -347,13 +347,16 @@ async function measureCpuPerCall(prepared, cli) {
   const perCall = async (target, pids) => {
     log(`[${target.key}] CPU per call: ${durationS} s at ${cli.connections} connections …`);
     const before = pids.map((pid) => cpuMicros(pid) ?? 0);
+    const machineBefore = machineCpuTicks();
     const load = await runLoad(target.spec.url, { connections: cli.connections, durationS, warmupS: 0 });
+    const idle = machineShare(machineBefore, machineCpuTicks(), 'idle');
     const after = pids.map((pid) => cpuMicros(pid) ?? 0);
-    return pids.map((_, i) => (after[i] - before[i]) / Math.max(1, load.requests2xx));
+    return { perCall: pids.map((_, i) => (after[i] - before[i]) / Math.max(1, load.requests2xx)), idle };
   };
-  const [alone] = await perCall(direct, [direct.child.pid]);
-  const [front, behind] = await perCall(gateway, [gateway.child.pid, direct.child.pid]);
-  return { direct: alone, gateway: front, upstreamBehindGateway: behind };
+  const alone = await perCall(direct, [direct.child.pid]);
+  const through = await perCall(gateway, [gateway.child.pid, direct.child.pid]);
+  const [front = 0, behind = 0] = through.perCall;
+  return { direct: alone.perCall[0] ?? 0, gateway: front, upstreamBehindGateway: behind, idleDirect: alone.idle, idleThrough: through.idle };
 }
 
 /**
@@ -438,7 +441,7 @@ async function main() {
     for (const t of prepared) if (t.status === 'ready') await stopChild(t.child);
   }
   const ticksAfter = machineCpuTicks();
-  const steal = ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total ? (ticksAfter.steal - ticksBefore.steal) / (ticksAfter.total - ticksBefore.total) : 0;
+  const steal = machineShare(ticksBefore, ticksAfter, 'steal');
   /** @type {TargetResult[]} */
   const results = prepared.map((t) => {
     if (t.status !== 'ready') return t;
@@ -547,6 +550,8 @@ async function main() {
         out.push(`  CPU per call (process time, all threads): upstream alone ${us(cpu.direct)}; through the gateway: gateway ${us(cpu.gateway)} + upstream ${us(cpu.upstreamBehindGateway)}`);
         // Every call through the gateway costs both servers; on shared cores that total is what throughput divides.
         out.push(`    a call through the gateway costs the two servers ${(cpu.gateway + cpu.upstreamBehindGateway) / cpu.direct > 0 ? ((cpu.gateway + cpu.upstreamBehindGateway) / cpu.direct).toFixed(1) : '?'}× the CPU of a direct call`);
+        // Idle CPU under a closed loop: time the processes spent waiting on each other (hand-offs), not on the CPU.
+        out.push(`    machine idle meanwhile: ${pct(cpu.idleDirect)} direct, ${pct(cpu.idleThrough)} through the gateway`);
       }
       out.push(`  no errors through the gateway:   ${through.load.totalErrors} → ${verdict(through.load.totalErrors === 0)}`);
     }

@@ -22,16 +22,28 @@ export function cpuMicros(pid) {
 }
 
 /**
- * The machine's CPU time so far, all CPUs, in clock ticks: the total and the part the hypervisor gave to other guests
- * (steal). On a shared VM a run whose steal share is high was slowed from outside. Undefined where /proc is missing.
- * @returns {{ total: number, steal: number } | undefined}
+ * The machine's CPU time so far, all CPUs, in clock ticks: the total, the part the hypervisor gave to other guests
+ * (steal) and the part no process used (idle + iowait). On a shared VM a run whose steal share is high was slowed from
+ * outside; idle time under load means the processes were waiting on each other, not on the CPU. Undefined where
+ * /proc is missing.
+ * @returns {{ total: number, steal: number, idle: number } | undefined}
  */
 export function machineCpuTicks() {
   try {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal (guest time is already counted in user)
-    return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0 };
+    return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0, idle: (cpu[3] ?? 0) + (cpu[4] ?? 0) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The share of the machine's CPU time that went to `key` between two readings (0 when unknown).
+ * @param {ReturnType<typeof machineCpuTicks>} before
+ * @param {ReturnType<typeof machineCpuTicks>} after
+ * @param {'steal' | 'idle'} key
+ */
+export function machineShare(before, after, key) {
+  return before && after && after.total > before.total ? (after[key] - before[key]) / (after.total - before.total) : 0;
 }
