@@ -141,7 +141,7 @@ class Connection {
   exchange: Exchange | undefined;
   /** Answered at least one request (so a failure before any byte may be a stale keep-alive). */
   reused = false;
-  /** When it last went idle (the pool's reaper closes it after the idle timeout). */
+  /** When it last went idle (the pool's housekeeping timer closes it after the idle timeout). */
   idleSince = 0;
   private head: Buffer | undefined;
   private framing: Framing | undefined;
@@ -362,8 +362,7 @@ export class Http1Pool {
   private readonly idleConnections: Connection[] = [];
   private readonly busy = new Set<Connection>();
   private readonly queue: Pending[] = [];
-  private sweeper: NodeJS.Timeout | undefined;
-  private reaper: NodeJS.Timeout | undefined;
+  private housekeeper: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(url: URL, options: Http1PoolOptions = {}) {
@@ -400,7 +399,7 @@ export class Http1Pool {
     }
     this.busy.add(connection);
     connection.send(pending);
-    this.sweep();
+    this.housekeep();
   }
 
   /** @internal a connection finished its exchange and may serve the next. */
@@ -414,7 +413,6 @@ export class Http1Pool {
     if (this.closed) return connection.destroy();
     connection.idle();
     this.idleConnections.push(connection);
-    this.reap();
   }
 
   /** @internal a connection is gone. */
@@ -427,46 +425,33 @@ export class Http1Pool {
     if (i >= 0) this.idleConnections.splice(i, 1);
   }
 
-  /** Deadlines are checked by one coarse timer while requests are in flight, not a timer per request. */
-  private sweep(): void {
-    if (this.sweeper) return;
-    this.sweeper = setInterval(() => {
-      const now = Date.now();
-      for (const connection of [...this.busy]) connection.expire(now);
-      if (this.busy.size === 0) {
-        clearInterval(this.sweeper);
-        this.sweeper = undefined;
-      }
-    }, 100);
-    this.sweeper.unref();
-  }
-
   /**
-   * Idle connections are closed by one coarse timer (a quarter of the idle timeout), not a timer
-   * armed and cleared on every request: a connection goes idle after each exchange.
+   * One coarse timer runs while the pool has connections, instead of a timer per request or per
+   * idle spell: it fails exchanges past their deadline and closes connections idle for longer than
+   * the idle timeout. It ticks every 100 ms, or a quarter of the idle timeout if that is shorter.
    */
-  private reap(): void {
-    if (this.reaper) return;
-    this.reaper = setInterval(
+  private housekeep(): void {
+    if (this.housekeeper) return;
+    this.housekeeper = setInterval(
       () => {
-        const cutoff = Date.now() - this.idleTimeoutMs;
+        const now = Date.now();
+        for (const connection of [...this.busy]) connection.expire(now);
+        const cutoff = now - this.idleTimeoutMs;
         for (const connection of this.idleConnections.filter((c) => c.idleSince <= cutoff)) connection.destroy();
-        if (this.idleConnections.length === 0) {
-          clearInterval(this.reaper);
-          this.reaper = undefined;
+        if (this.busy.size === 0 && this.idleConnections.length === 0) {
+          clearInterval(this.housekeeper);
+          this.housekeeper = undefined;
         }
       },
-      Math.max(10, Math.floor(this.idleTimeoutMs / 4)),
+      Math.min(100, Math.max(10, Math.floor(this.idleTimeoutMs / 4))),
     );
-    this.reaper.unref();
+    this.housekeeper.unref();
   }
 
   close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
-    clearInterval(this.reaper);
-    this.reaper = undefined;
+    clearInterval(this.housekeeper);
+    this.housekeeper = undefined;
     const closing = () => new Error('the connection pool is closed');
     for (const pending of this.queue.splice(0)) pending.handler.onResponseError({ abort: () => undefined }, closing());
     // Requests on a connection fail too (never retried: the pool is closed), and a body read to
